@@ -1,0 +1,32 @@
+# Two set-up commands: `make run` and `make test`. Each (re)creates .venv from the lock files
+# whenever the venv is missing or a lock file is newer than the last install.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test bench lock clean
+
+run: $(VENV)/.installed-run
+	$(PY) main.py
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: requirements.lock | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
+	touch $@ $(VENV)/.installed-run
+
+# Re-pin the whole tree after editing pyproject.toml (needs the dev install for uv).
+lock: $(VENV)/.installed-dev
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache

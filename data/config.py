@@ -1,0 +1,129 @@
+"""Settings: the one place the environment (and .env) is read."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CLOUD_BOT_API = "https://api.telegram.org"
+DEFAULT_DB_URL = "sqlite+aiosqlite:///bot.sqlite3"
+_TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+
+# Messages for pydantic error types that are clearer to an operator than pydantic's own wording.
+_FRIENDLY = {
+    "missing": "is required (set it in the environment or in .env)",
+    "path_not_file": "file does not exist",
+    "bool_parsing": "must be true or false",
+    "int_parsing": "must be an integer",
+}
+
+
+class ConfigError(Exception):
+    """Bad configuration: one line naming the variable, reported with exit code 2."""
+
+
+class Settings(BaseSettings):
+    """Every variable of the operator contract (DESIGN.md), typed and validated once at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+    )
+
+    bot_token: SecretStr
+    tg_server: str = CLOUD_BOT_API
+    tg_server_local: bool = False
+    db_url: str = DEFAULT_DB_URL
+    redis_url: str | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    storage_channel_id: int | None = None
+    proxy_file: Path | None = None
+    proxy_include_host: bool = False
+    proxy_data_only: bool = False
+    url_resolve_max_retries: int = Field(3, ge=1, le=20)
+    video_info_max_retries: int = Field(3, ge=1, le=20)
+    download_max_retries: int = Field(3, ge=1, le=20)
+    max_user_queue_size: int = Field(3, ge=1, le=100)
+    max_video_duration: int = Field(0, ge=0, description="seconds; 0 means no limit")
+    ytdlp_cookies: Path | None = None
+    ssl_cert_file: Path | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_SHAPE.match(value.get_secret_value()):
+            raise ValueError("malformed: expected <bot id>:<secret> as given by @BotFather")
+        return value
+
+    @field_validator("tg_server")
+    @classmethod
+    def _server_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        """Accept a JSON list ("[1, 2]") or a comma-separated list ("1,2")."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        try:
+            items = json.loads(text) if text.startswith("[") else [p for p in re.split(r"[,\s]+", text) if p]
+        except ValueError:
+            items = None
+        if not isinstance(items, list) or not all(_is_int_like(item) for item in items):
+            raise ValueError(f"must be integers, as a JSON list or comma-separated (got {text!r})")
+        return frozenset(int(item) for item in items)
+
+    @field_validator("proxy_file", "ytdlp_cookies", "ssl_cert_file")
+    @classmethod
+    def _existing_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"file {str(value)!r} does not exist")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def upload_limit(self) -> int:
+        """Largest file the Bot API accepts from us: 50 MB in the cloud, 2000 MB on a local server."""
+        return (2000 if self.tg_server_local else 50) * 1024 * 1024
+
+    def secrets(self) -> list[str]:
+        """Strings that must never reach a log line."""
+        return [self.bot_token.get_secret_value()]
+
+
+def _is_int_like(item: object) -> bool:
+    if isinstance(item, bool):
+        return False
+    if isinstance(item, int):
+        return True
+    return isinstance(item, str) and re.fullmatch(r"-?\d+", item.strip()) is not None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one ConfigError line per bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(_describe(error) for error in exc.errors())) from None
+
+
+def _describe(error: dict) -> str:
+    variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+    message = _FRIENDLY.get(error["type"]) or str(error["msg"]).removeprefix("Value error, ")
+    return f"{variable}: {message}"

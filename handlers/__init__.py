@@ -1,0 +1,36 @@
+"""aiogram Routers, one module per feature, and the Dispatcher that wires them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import BotCommand
+from aiogram_i18n.cores import BaseCore
+
+from handlers import membership, settings, start
+from handlers.i18n import LANGUAGES, create_i18n_middleware
+
+# Each command with the translation key of its menu description.
+COMMANDS = (("start", "cmd-start"), ("help", "cmd-help"), ("lang", "cmd-lang"), ("mode", "cmd-mode"))
+
+
+def create_dispatcher(**workflow_data: Any) -> Dispatcher:
+    """The Dispatcher with every router; workflow_data (settings, repositories, clients) reaches
+    handlers as arguments."""
+    dispatcher = Dispatcher(**workflow_data)
+    create_i18n_middleware().setup(dispatcher)
+    dispatcher.include_routers(start.router, settings.router, membership.router)
+    dispatcher.startup.register(set_commands)
+    return dispatcher
+
+
+async def set_commands(bot: Bot, i18n_middleware: Any) -> None:
+    """The command menu in every language we speak, English for everyone else."""
+    core: BaseCore = i18n_middleware.core
+    for language in (None, *LANGUAGES):
+        commands = [BotCommand(command=name, description=core.get(key, language or "en")) for name, key in COMMANDS]
+        await bot.set_my_commands(commands, language_code=language)
+
+
+__all__ = ["LANGUAGES", "create_dispatcher"]

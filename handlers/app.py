@@ -1,0 +1,66 @@
+"""The running bot: builds the long-lived objects (engine, Bot, Dispatcher) and polls until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+
+from data import ConfigError, Repositories, Settings, create_engine, ensure_reachable, migrate, safe_url
+from data import session_factory
+from handlers import create_dispatcher
+
+log = logging.getLogger("bot")
+
+
+def create_bot(settings: Settings) -> Bot:
+    server = TelegramAPIServer.from_base(settings.tg_server, is_local=settings.tg_server_local)
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=AiohttpSession(api=server),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+async def wait_for_telegram(bot: Bot) -> None:
+    """A rejected token is a configuration error; an unreachable Bot API is waited out, so a
+    network blip at start-up does not become a restart loop."""
+    delay = 1.0
+    while True:
+        try:
+            me = await bot.me()
+        except TelegramUnauthorizedError:
+            raise ConfigError("BOT_TOKEN: rejected by the Bot API (401 Unauthorized)") from None
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            log.warning("Bot API not reachable (%s); retrying in %.0f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+        else:
+            log.info("connected as @%s", me.username)
+            return
+
+
+async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
+    """Poll until SIGINT/SIGTERM (or cancellation), then close every session and pool."""
+    engine = create_engine(settings.db_url)
+    bot = create_bot(settings)
+    try:
+        await ensure_reachable(engine)
+        await migrate(engine)
+        log.info("database ready at %s", safe_url(engine))
+        dispatcher = create_dispatcher(settings=settings, repositories=Repositories(session_factory(engine)))
+        await wait_for_telegram(bot)
+        await bot.delete_webhook()
+        await dispatcher.start_polling(
+            bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=handle_signals,
+        )
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+    log.info("stopped")

@@ -1,0 +1,99 @@
+"""Per-chat settings: /lang (language) and /mode (file mode). In groups only admins may change them."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.filters import Command, Filter, or_f
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram_i18n import I18nContext
+
+from data import Repositories
+from handlers.i18n import LANGUAGES
+
+router = Router(name="settings")
+
+
+class LanguageChoice(CallbackData, prefix="lang"):
+    code: str
+
+
+class FileModeChoice(CallbackData, prefix="mode"):
+    enabled: bool
+
+
+class MayChangeSettings(Filter):
+    """Anyone in a private chat; in groups only the chat's creator and administrators,
+    asked from Telegram on every message and every button press."""
+
+    async def __call__(self, event: Message | CallbackQuery, bot: Bot) -> bool:
+        message = event if isinstance(event, Message) else event.message
+        if message is None:
+            return False
+        if message.chat.type == ChatType.PRIVATE:
+            return True
+        if isinstance(event, Message) and event.sender_chat and event.sender_chat.id == event.chat.id:
+            return True  # an anonymous administrator posting as the group
+        member = await bot.get_chat_member(message.chat.id, event.from_user.id)
+        return member.status in (ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR)
+
+
+def language_keyboard(i18n: I18nContext) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code in LANGUAGES:
+        builder.button(text=i18n.get("language-name", code), callback_data=LanguageChoice(code=code))
+    return builder.adjust(2).as_markup()
+
+
+def mode_text_and_keyboard(i18n: I18nContext, enabled: bool) -> tuple[str, InlineKeyboardMarkup]:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=i18n.get("mode-turn-off" if enabled else "mode-turn-on"),
+        callback_data=FileModeChoice(enabled=not enabled),
+    )
+    return i18n.get("mode-status-on" if enabled else "mode-status-off"), builder.as_markup()
+
+
+@router.message(Command("lang"), MayChangeSettings())
+async def choose_language(message: Message, i18n: I18nContext) -> None:
+    await message.answer(i18n.get("lang-choose"), reply_markup=language_keyboard(i18n))
+
+
+@router.callback_query(LanguageChoice.filter(F.code.in_(LANGUAGES)), MayChangeSettings())
+async def set_language(callback: CallbackQuery, callback_data: LanguageChoice, i18n: I18nContext) -> None:
+    await i18n.set_locale(callback_data.code)
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(i18n.get("lang-changed"))
+
+
+@router.callback_query(LanguageChoice.filter(~F.code.in_(LANGUAGES)))
+async def reject_language(callback: CallbackQuery, i18n: I18nContext) -> None:
+    """A forged or stale code is refused; it never reaches the database."""
+    await callback.answer(i18n.get("lang-unknown"), show_alert=True)
+
+
+@router.message(Command("mode"), MayChangeSettings())
+async def show_mode(message: Message, i18n: I18nContext, repositories: Repositories) -> None:
+    chat = await repositories.chats.get(message.chat.id)
+    text, keyboard = mode_text_and_keyboard(i18n, enabled=bool(chat and chat.file_mode))
+    await message.answer(text, reply_markup=keyboard)
+
+
+@router.callback_query(FileModeChoice.filter(), MayChangeSettings())
+async def set_mode(
+    callback: CallbackQuery, callback_data: FileModeChoice, i18n: I18nContext, repositories: Repositories,
+) -> None:
+    message = callback.message
+    await repositories.chats.set_file_mode(message.chat.id, message.chat.type, callback_data.enabled)
+    text, keyboard = mode_text_and_keyboard(i18n, enabled=callback_data.enabled)
+    await callback.answer()
+    if isinstance(message, Message):
+        await message.edit_text(text, reply_markup=keyboard)
+
+
+@router.callback_query(or_f(LanguageChoice.filter(), FileModeChoice.filter()))
+async def refuse_non_admin(callback: CallbackQuery, i18n: I18nContext) -> None:
+    await callback.answer(i18n.get("settings-admins-only"), show_alert=True)

@@ -1,0 +1,1 @@
+"""Instagram: the same shape as tiktok_api. Knows nothing of Telegram."""

@@ -1,0 +1,1 @@
+"""Turns extracted media into Telegram sends. Knows nothing of yt-dlp."""

@@ -1,0 +1,1 @@
+"""Test doubles for the services the bot talks to over the network."""

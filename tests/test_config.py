@@ -1,0 +1,118 @@
+"""Settings: the operator contract, and bad configuration as one line with exit code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from data.config import ConfigError, Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACT = [
+    "BOT_TOKEN", "TG_SERVER", "TG_SERVER_LOCAL", "DB_URL", "REDIS_URL", "ADMIN_IDS", "STORAGE_CHANNEL_ID",
+    "PROXY_FILE", "PROXY_INCLUDE_HOST", "PROXY_DATA_ONLY", "URL_RESOLVE_MAX_RETRIES", "VIDEO_INFO_MAX_RETRIES",
+    "DOWNLOAD_MAX_RETRIES", "MAX_USER_QUEUE_SIZE", "MAX_VIDEO_DURATION", "YTDLP_COOKIES", "SSL_CERT_FILE",
+    "LOG_LEVEL",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests see only the variables they set, and no developer's .env."""
+    for name in CONTRACT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_every_contract_variable_is_a_setting_and_documented() -> None:
+    fields = {name.upper() for name in Settings.model_fields}
+    assert set(CONTRACT) <= fields
+    documented = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for name in fields:
+        assert f"{name}=" in documented, f"{name} missing from .env.example"
+        assert f"`{name}`" in readme, f"{name} missing from the README's configuration table"
+
+
+def test_defaults_need_only_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    settings = load_settings()
+    assert settings.bot_token.get_secret_value() == "123:abc"
+    assert settings.tg_server == "https://api.telegram.org"
+    assert settings.db_url.startswith("sqlite")
+    assert (settings.url_resolve_max_retries, settings.video_info_max_retries, settings.download_max_retries) == (
+        3, 3, 3,
+    )
+    assert settings.admin_ids == frozenset()
+    assert settings.upload_limit == 50 * 1024 * 1024
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("BOT_TOKEN=55:from-dotenv\nTG_SERVER_LOCAL=true\nPROXY_FILE=\n")
+    settings = load_settings()
+    assert settings.bot_token.get_secret_value() == "55:from-dotenv"
+    assert settings.upload_limit == 2000 * 1024 * 1024
+    assert settings.proxy_file is None  # an empty value means unset
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("[1, 2]", {1, 2}), ('["3"]', {3}), ("1,2", {1, 2}), (" 4 , -5 ", {4, -5}), ("", set())],
+)
+def test_admin_ids_accept_json_or_commas(monkeypatch: pytest.MonkeyPatch, raw: str, expected: set[int]) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "1:a")
+    monkeypatch.setenv("ADMIN_IDS", raw)
+    assert load_settings().admin_ids == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "BOT_TOKEN: is required"),
+        ({"BOT_TOKEN": "not-a-token"}, "BOT_TOKEN: malformed"),
+        ({"BOT_TOKEN": "1:a", "ADMIN_IDS": "1,two"}, "ADMIN_IDS: must be integers"),
+        ({"BOT_TOKEN": "1:a", "ADMIN_IDS": "[1.5]"}, "ADMIN_IDS: must be integers"),
+        ({"BOT_TOKEN": "1:a", "PROXY_FILE": "/nonexistent/proxies.txt"}, "PROXY_FILE: file '/nonexistent/proxies.txt' does not exist"),
+        ({"BOT_TOKEN": "1:a", "URL_RESOLVE_MAX_RETRIES": "0"}, "URL_RESOLVE_MAX_RETRIES:"),
+        ({"BOT_TOKEN": "1:a", "TG_SERVER": "localhost:8081"}, "TG_SERVER: must be an http"),
+        ({"BOT_TOKEN": "1:a", "LOG_LEVEL": "chatty"}, "LOG_LEVEL:"),
+        ({"BOT_TOKEN": "1:a", "TG_SERVER_LOCAL": "maybe"}, "TG_SERVER_LOCAL: must be true or false"),
+    ],
+)
+def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, env: dict, expected: str) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert str(error.value).startswith(expected)
+    assert "\n" not in str(error.value)
+
+
+def _run_main(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in CONTRACT}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py")], cwd=tmp_path, env={**clean, **env},
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "configuration error: BOT_TOKEN: is required"),
+        ({"BOT_TOKEN": "123456:secret-part", "ADMIN_IDS": "me"}, "configuration error: ADMIN_IDS: must be integers"),
+        ({"BOT_TOKEN": "123:abc", "PROXY_FILE": "missing.txt"}, "configuration error: PROXY_FILE: file 'missing.txt' does not exist"),
+        ({"BOT_TOKEN": "123:abc", "DB_URL": "postgresql://bot:hunter2@127.0.0.1:1/bot"},
+         "configuration error: DB_URL: cannot connect to postgresql+asyncpg://bot:***@127.0.0.1:1/bot"),
+    ],
+)
+def test_main_reports_bad_configuration_in_one_line(tmp_path: Path, env: dict, expected: str) -> None:
+    result = _run_main(tmp_path, **env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(expected), result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "hunter2" not in result.stderr and "secret-part" not in result.stderr

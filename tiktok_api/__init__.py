@@ -1,0 +1,1 @@
+"""TikTok: links, proxies, the three stages and media models. Knows nothing of Telegram."""
