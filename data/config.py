@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CLOUD_BOT_API = "https://api.telegram.org"
@@ -56,6 +58,20 @@ class Settings(BaseSettings):
     ssl_cert_file: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
+    # Read from PROXY_FILE at start-up; not an environment variable itself.
+    _proxies: tuple[str, ...] = PrivateAttr(())
+
+    @model_validator(mode="after")
+    def _read_proxy_file(self) -> Settings:
+        if self.proxy_file is not None:
+            self._proxies = read_proxy_file(self.proxy_file)
+        return self
+
+    @property
+    def proxies(self) -> tuple[str, ...]:
+        """Proxy URLs from PROXY_FILE, in file order."""
+        return self._proxies
+
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
@@ -103,8 +119,34 @@ class Settings(BaseSettings):
         return (2000 if self.tg_server_local else 50) * 1024 * 1024
 
     def secrets(self) -> list[str]:
-        """Strings that must never reach a log line."""
-        return [self.bot_token.get_secret_value()]
+        """Strings that must never reach a log line: the token and every proxy password."""
+        passwords = [unquote(urlsplit(proxy).password or "") for proxy in self.proxies]
+        return [self.bot_token.get_secret_value(), *filter(None, passwords)]
+
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def read_proxy_file(path: Path) -> tuple[str, ...]:
+    """One proxy URL a line (scheme://[user:password@]host:port); blank lines and # comments skipped.
+    A malformed line is a start-up error naming the line (never echoing it: it may hold a password)."""
+    proxies = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        try:
+            parts = urlsplit(entry)
+            valid = parts.scheme.lower() in PROXY_SCHEMES and bool(parts.hostname) and parts.port is not None
+        except ValueError:
+            valid = False
+        if not valid or parts.path not in ("", "/"):
+            raise ValueError(
+                f"PROXY_FILE: line {number} is not a proxy URL (expected scheme://[user:password@]host:port "
+                f"with scheme {', '.join(PROXY_SCHEMES)})"
+            )
+        proxies.append(entry.rstrip("/"))
+    return tuple(proxies)
 
 
 def _is_int_like(item: object) -> bool:
@@ -124,6 +166,7 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def _describe(error: dict) -> str:
-    variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
     message = _FRIENDLY.get(error["type"]) or str(error["msg"]).removeprefix("Value error, ")
-    return f"{variable}: {message}"
+    if not error["loc"]:  # a whole-model check; its message names the variable itself
+        return message
+    return f"{str(error['loc'][0]).upper()}: {message}"

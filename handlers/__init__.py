@@ -20,7 +20,7 @@ def create_dispatcher(**workflow_data: Any) -> Dispatcher:
     handlers as arguments."""
     dispatcher = Dispatcher(**workflow_data)
     create_i18n_middleware().setup(dispatcher)
-    dispatcher.include_routers(start.router, settings.router, membership.router)
+    dispatcher.include_routers(start.create_router(), settings.create_router(), membership.create_router())
     dispatcher.startup.register(set_commands)
     return dispatcher
 

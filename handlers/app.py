@@ -12,8 +12,16 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
 
-from data import ConfigError, Repositories, Settings, create_engine, ensure_reachable, migrate, safe_url
-from data import session_factory
+from data import (
+    ConfigError,
+    Repositories,
+    Settings,
+    create_engine,
+    ensure_reachable,
+    migrate,
+    safe_url,
+    session_factory,
+)
 from handlers import create_dispatcher
 
 log = logging.getLogger("bot")

@@ -11,17 +11,21 @@ from aiogram.types import ChatMemberUpdated
 
 from data import Repositories
 
-router = Router(name="membership")
 log = logging.getLogger(__name__)
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(IS_MEMBER >> IS_NOT_MEMBER))
 async def bot_removed(event: ChatMemberUpdated, repositories: Repositories) -> None:
     log.info("bot removed or blocked in chat %s", event.chat.id)
     await repositories.chats.mark_blocked(event.chat.id, event.chat.type)
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(IS_NOT_MEMBER >> IS_MEMBER))
 async def bot_added(event: ChatMemberUpdated, repositories: Repositories) -> None:
     log.info("bot added or unblocked in chat %s", event.chat.id)
     await repositories.chats.register(event.chat.id, event.chat.type)
+
+
+def create_router() -> Router:
+    router = Router(name="membership")
+    router.my_chat_member.register(bot_removed, ChatMemberUpdatedFilter(IS_MEMBER >> IS_NOT_MEMBER))
+    router.my_chat_member.register(bot_added, ChatMemberUpdatedFilter(IS_NOT_MEMBER >> IS_MEMBER))
+    return router

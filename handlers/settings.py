@@ -13,8 +13,6 @@ from aiogram_i18n import I18nContext
 from data import Repositories
 from handlers.i18n import LANGUAGES
 
-router = Router(name="settings")
-
 
 class LanguageChoice(CallbackData, prefix="lang"):
     code: str
@@ -56,12 +54,10 @@ def mode_text_and_keyboard(i18n: I18nContext, enabled: bool) -> tuple[str, Inlin
     return i18n.get("mode-status-on" if enabled else "mode-status-off"), builder.as_markup()
 
 
-@router.message(Command("lang"), MayChangeSettings())
 async def choose_language(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("lang-choose"), reply_markup=language_keyboard(i18n))
 
 
-@router.callback_query(LanguageChoice.filter(F.code.in_(LANGUAGES)), MayChangeSettings())
 async def set_language(callback: CallbackQuery, callback_data: LanguageChoice, i18n: I18nContext) -> None:
     await i18n.set_locale(callback_data.code)
     await callback.answer()
@@ -69,20 +65,17 @@ async def set_language(callback: CallbackQuery, callback_data: LanguageChoice, i
         await callback.message.edit_text(i18n.get("lang-changed"))
 
 
-@router.callback_query(LanguageChoice.filter(~F.code.in_(LANGUAGES)))
 async def reject_language(callback: CallbackQuery, i18n: I18nContext) -> None:
     """A forged or stale code is refused; it never reaches the database."""
     await callback.answer(i18n.get("lang-unknown"), show_alert=True)
 
 
-@router.message(Command("mode"), MayChangeSettings())
 async def show_mode(message: Message, i18n: I18nContext, repositories: Repositories) -> None:
     chat = await repositories.chats.get(message.chat.id)
     text, keyboard = mode_text_and_keyboard(i18n, enabled=bool(chat and chat.file_mode))
     await message.answer(text, reply_markup=keyboard)
 
 
-@router.callback_query(FileModeChoice.filter(), MayChangeSettings())
 async def set_mode(
     callback: CallbackQuery, callback_data: FileModeChoice, i18n: I18nContext, repositories: Repositories,
 ) -> None:
@@ -94,6 +87,17 @@ async def set_mode(
         await message.edit_text(text, reply_markup=keyboard)
 
 
-@router.callback_query(or_f(LanguageChoice.filter(), FileModeChoice.filter()))
 async def refuse_non_admin(callback: CallbackQuery, i18n: I18nContext) -> None:
     await callback.answer(i18n.get("settings-admins-only"), show_alert=True)
+
+
+def create_router() -> Router:
+    """Order matters: a valid choice by someone allowed, then a forged code, then everyone else."""
+    router = Router(name="settings")
+    router.message.register(choose_language, Command("lang"), MayChangeSettings())
+    router.message.register(show_mode, Command("mode"), MayChangeSettings())
+    router.callback_query.register(set_language, LanguageChoice.filter(F.code.in_(LANGUAGES)), MayChangeSettings())
+    router.callback_query.register(reject_language, LanguageChoice.filter(~F.code.in_(LANGUAGES)))
+    router.callback_query.register(set_mode, FileModeChoice.filter(), MayChangeSettings())
+    router.callback_query.register(refuse_non_admin, or_f(LanguageChoice.filter(), FileModeChoice.filter()))
+    return router

@@ -12,13 +12,10 @@ from aiogram_i18n import I18nContext
 
 from data import Repositories
 
-router = Router(name="start")
-
 # Telegram allows deep-link payloads of up to 64 characters from this alphabet.
 _REFERRAL = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-@router.message(CommandStart())
 async def start(
     message: Message, command: CommandObject, i18n: I18nContext, repositories: Repositories, bot: Bot,
 ) -> None:
@@ -29,7 +26,13 @@ async def start(
     await message.answer(i18n.get("start-welcome", name=html.escape(name), bot=me.username))
 
 
-@router.message(Command("help"))
 async def help_command(message: Message, i18n: I18nContext, bot: Bot) -> None:
     me = await bot.me()
     await message.answer(i18n.get("help-text", bot=me.username))
+
+
+def create_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    router.message.register(help_command, Command("help"))
+    return router

@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from data.config import Settings
+
 # PostgreSQL runs on every development and CI machine (trust auth, database `test`).
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -22,6 +24,14 @@ async def _admin_connection() -> asyncpg.Connection:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Every test sees only the configuration it sets: no operator variables, no developer's .env."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture

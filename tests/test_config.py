@@ -20,14 +20,6 @@ CONTRACT = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests see only the variables they set, and no developer's .env."""
-    for name in CONTRACT:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-
-
 def test_every_contract_variable_is_a_setting_and_documented() -> None:
     fields = {name.upper() for name in Settings.model_fields}
     assert set(CONTRACT) <= fields
@@ -116,3 +108,27 @@ def test_main_reports_bad_configuration_in_one_line(tmp_path: Path, env: dict, e
     assert result.stderr.startswith(expected), result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "hunter2" not in result.stderr and "secret-part" not in result.stderr
+
+
+def test_proxy_file_is_read_and_its_passwords_are_secrets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    proxies = tmp_path / "proxies.txt"
+    proxies.write_text("# residential pool\n\nhttp://user:p%40ss@10.0.0.1:8080\n  socks5://10.0.0.2:1080  \n")
+    monkeypatch.setenv("BOT_TOKEN", "1:a")
+    monkeypatch.setenv("PROXY_FILE", str(proxies))
+    settings = load_settings()
+    assert settings.proxies == ("http://user:p%40ss@10.0.0.1:8080", "socks5://10.0.0.2:1080")
+    assert "p@ss" in settings.secrets()
+
+
+@pytest.mark.parametrize("line", ["10.0.0.1:8080", "ftp://10.0.0.1:21", "http://user:secret@host", "http://h:1/path"])
+def test_malformed_proxy_line_names_the_line_not_its_content(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, line: str,
+) -> None:
+    proxies = tmp_path / "proxies.txt"
+    proxies.write_text(f"http://ok:8080\n# comment\n{line}\n")
+    monkeypatch.setenv("BOT_TOKEN", "1:a")
+    monkeypatch.setenv("PROXY_FILE", str(proxies))
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert str(error.value).startswith("PROXY_FILE: line 3 is not a proxy URL")
+    assert "secret" not in str(error.value)

@@ -17,8 +17,8 @@ import functools
 import io
 import itertools
 import json
+import logging
 import mimetypes
-import os
 import re
 import secrets
 import socket
@@ -31,12 +31,10 @@ from typing import Any
 
 from aiohttp import web
 
-try:
-    from PIL import Image
-except ImportError:  # photo dimension checks are skipped without Pillow
-    Image = None
+from PIL import Image
 
-API_JSON = Path(os.environ.get("TELEGRAM_BOT_API_JSON", "/work/shared/telegram-bot-api/api.json"))
+logger = logging.getLogger(__name__)
+API_JSON = Path(__file__).with_name("botapi") / "api.json"
 BOT_USERNAME = "test_downloader_bot"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -54,17 +52,19 @@ LEGACY_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 # ...and the reply fields superseded by reply_parameters, on every method that has reply_parameters.
 LEGACY_REPLY_FIELDS = {"reply_to_message_id": ("Integer",), "allow_sending_without_reply": ("Boolean",)}
+# Required by aiogram 3.31 (Bot API 10.3) in answers, though api.json (10.1) does not know them yet.
+NEWER_REQUIRED_FIELDS = {"ChatMemberAdministrator": {"can_send_welcome_messages": False}}
 
 SEND_MEDIA_METHODS = {
     "sendPhoto": "photo", "sendVideo": "video", "sendAudio": "audio", "sendDocument": "document",
     "sendAnimation": "animation", "sendVoice": "voice", "sendVideoNote": "video_note",
 }
-MEDIA_KINDS = ("photo", "video", "audio", "document", "animation", "voice", "video_note")
 MEDIA_METADATA = ("width", "height", "duration", "length", "performer", "title")
 CHAT_ACTIONS = {
     "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
     "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
 }
+NOT_FOUND_TO_EDIT = "message to edit not found"
 HIDDEN_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly "
                 "the same as a content and reply markup of the current message")
@@ -216,11 +216,14 @@ class ApiSpec:
     def with_defaults(self, type_name: str, obj: dict[str, Any]) -> dict[str, Any]:
         """`obj` plus zero values for the required fields it lacks, so aiogram can parse it."""
         zeros = {"Integer": 0, "Float": 0.0, "Boolean": False, "String": ""}
-        result = dict(obj)
+        result = {**NEWER_REQUIRED_FIELDS.get(type_name, {}), **obj}
         for name, spec in self.fields(type_name).items():
             if spec.required and name not in result:
                 kind = spec.types[0]
-                result[name] = zeros[kind] if kind in zeros else self.with_defaults(kind, {})
+                if kind.startswith("Array of "):
+                    result[name] = []
+                else:
+                    result[name] = zeros[kind] if kind in zeros else self.with_defaults(kind, {})
         return result
 
 
@@ -283,18 +286,29 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             continue
         if char == "&":
             match = _CHAR_REF_RE.match(source, index)
-            if match is None:
+            named, decimal, hexadecimal = match.groups() if match else (None, None, None)
+            code_point = int(decimal) if decimal else int(hexadecimal or "0", 16)
+            if match is None or not (named or 0 < code_point <= 0x10FFFF):
                 raise _parse_error('unexpected "&", use "&amp;" for a literal one,', source, index)
-            named, decimal, hexadecimal = match.groups()
-            char = _NAMED_REFS[named] if named else chr(int(decimal) if decimal else int(hexadecimal, 16))
+            char = _NAMED_REFS[named] if named else chr(code_point)
             index = match.end()
         else:
             index += 1
         text.append(char)
         position += utf16_len(char)
     if open_tags:
-        raise _bad_request(f'can\'t parse entities: can\'t find end tag corresponding to start tag "{open_tags[-1][0]}"')
+        unclosed = open_tags[-1][0]
+        raise _bad_request(f'can\'t parse entities: can\'t find end tag corresponding to start tag "{unclosed}"')
     return "".join(text), sorted(entities, key=lambda entity: (entity["offset"], -entity["length"]))
+
+
+def html_error(text: str) -> str | None:
+    """Why Telegram would reject `text` sent with parse_mode=HTML, or None: lets tests check templates offline."""
+    try:
+        parse_html(text)
+    except _ApiError as error:
+        return error.description
+    return None
 
 
 def _tag_attributes(name: str, raw: str, source: str, index: int) -> dict[str, str]:
@@ -337,7 +351,8 @@ def render_text(text: str, parse_mode: str | None, entities: list[dict] | None) 
 
 
 _AUTO_ENTITY_RE = re.compile(
-    r"(?P<url>(?:https?://|www\.)[^\s<>]+|(?<![\w@/.])(?:[\w-]+\.)+(?:com|net|org|ru|io|me|tv|co|app|ly)(?:/[^\s<>]*)?)"
+    r"(?P<url>(?:https?://|www\.)[^\s<>]+"
+    r"|(?<![\w@/.])(?:[\w-]+\.)+(?:com|net|org|ru|io|me|tv|co|app|ly)\b(?:/[^\s<>]*)?)"
     r"|(?P<bot_command>(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{5,32})?)"
     r"|(?P<mention>(?<![\w@])@[A-Za-z0-9_]{5,32})"
 )
@@ -527,11 +542,12 @@ class _RequestValidator:
             if not isinstance(obj.get(name), str):
                 continue
             plain, _ = render_text(obj[name], obj.get("parse_mode"), None)
-            if name == "caption" and utf16_len(plain) > MAX_CAPTION:
-                raise _bad_request("message caption is too long")
-            if name != "caption" and not plain.strip():
+            if name == "caption":
+                if utf16_len(plain) > MAX_CAPTION:
+                    raise _bad_request("message caption is too long")
+            elif not plain.strip():
                 raise _bad_request("message text is empty")
-            if name != "caption" and utf16_len(plain) > MAX_TEXT:
+            elif utf16_len(plain) > MAX_TEXT:
                 raise _bad_request("message is too long")
 
     def _check_button(self, button: dict[str, Any], path: str) -> None:
@@ -558,8 +574,6 @@ class _RequestValidator:
 
 
 def _image_size(data: bytes) -> tuple[int, int] | None:
-    if Image is None:
-        return None
     try:
         with Image.open(io.BytesIO(data)) as image:
             return image.size
@@ -571,8 +585,6 @@ def _check_photo(upload: UploadedFile) -> None:
     """Telegram's photo limits: 10 MB, width + height <= 10000, aspect ratio <= 20."""
     if upload.size > MAX_PHOTO_BYTES:
         raise _bad_request("PHOTO_INVALID_DIMENSIONS")
-    if Image is None:
-        return
     size = _image_size(upload.data)
     if size is None:
         raise _bad_request("IMAGE_PROCESS_FAILED")
@@ -596,8 +608,6 @@ def _thumbnail(data: bytes, side: int = 320) -> tuple[bytes, int, int] | None:
 
 def _sample_jpeg() -> bytes:
     """A small real photo for injected user messages, so handlers that open it with Pillow work."""
-    if Image is None:
-        return b"\xff\xd8\xff\xd9"
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), "teal").save(buffer, "JPEG")
     return buffer.getvalue()
@@ -617,6 +627,7 @@ class FakeTelegram:
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self._calls: list[Call] = []
+        self._polls_started = 0
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._allowed_updates: list[str] = []
@@ -673,7 +684,11 @@ class FakeTelegram:
         ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._thread = threading.Thread(target=self._serve, args=(sock, ready), name="fake-telegram", daemon=True)
         self._thread.start()
-        ready.result(timeout=10)
+        try:
+            ready.result(timeout=10)
+        except BaseException:
+            self._thread = None
+            raise
         return self
 
     def stop(self) -> None:
@@ -730,13 +745,20 @@ class FakeTelegram:
                 raise _ApiError(404, "Not Found")
             call.method = method
             if method == "getUpdates":
-                result = await self._get_updates(self._accept(call))
+                params = self._accept(call)
+                with self._lock:
+                    self._polls_started += 1
+                result = await self._get_updates(params)
             else:
                 with self._lock:
                     result = self._execute(method, self._accept(call), call.files)
             call.response, status = {"ok": True, "result": result}, 200
         except _ApiError as error:
             call.response, call.error, status = error.body(), error.description, error.code
+        except Exception as error:  # a bug in the fake: answer like a Telegram outage and keep the trace
+            logger.exception("FakeTelegram failed on %s", call.method)
+            call.error, status = f"fake crashed: {error!r}", 500
+            call.response = _ApiError(500, "Internal Server Error").body()
         with self._lock:
             self._calls.append(call)
         return web.json_response(call.response, status=status)
@@ -751,8 +773,12 @@ class FakeTelegram:
             return call.params
 
     def _execute(self, method: str, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
-        handler = self._handlers.get(method)
-        return handler(method, params, files) if handler else True
+        """Run the method's handler; others answer true, or a bare message where aiogram expects one."""
+        if handler := self._handlers.get(method):
+            return handler(method, params, files)
+        if self._spec.returns[method][:1] == ["Message"] and "chat_id" in params:
+            return self._new_message(params, {})
+        return True
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         with self._lock:
@@ -767,7 +793,9 @@ class FakeTelegram:
 
     def _raise_scripted_failure(self, method: str, params: dict[str, Any]) -> None:
         for failure in self._failures:
-            if failure.method == method and failure.remaining > 0 and (failure.predicate is None or failure.predicate(params)):
+            if failure.method != method or failure.remaining == 0:
+                continue
+            if failure.predicate is None or failure.predicate(params):
                 failure.remaining -= 1
                 raise failure.error
 
@@ -797,7 +825,8 @@ class FakeTelegram:
 
     def _timeout_report(self, method: str, count: int, timeout: float) -> str:
         recent = [call for call in self.calls if call.method != "getUpdates"][-15:]
-        lines = [f"  {call.method} -> {call.error or 'ok'} {json.dumps(call.params, default=str)[:200]}" for call in recent]
+        lines = [f"  {call.method} -> {call.error or 'ok'} {json.dumps(call.params, default=str)[:200]}"
+                 for call in recent]
         return (f"expected {count} call(s) to {method} within {timeout}s, got {len(self._matching(method, None))};"
                 " recent calls:\n" + ("\n".join(lines) or "  (none)"))
 
@@ -820,6 +849,15 @@ class FakeTelegram:
                 raise AssertionError(self._timeout_report(method, count, timeout))
             await asyncio.sleep(0.01)
         return found
+
+    async def await_polling(self, polls: int = 1, timeout: float = 30) -> None:
+        """Wait until the bot has opened `polls` getUpdates requests (a long poll is recorded in
+        `calls` only when it returns, which may be many seconds later)."""
+        deadline = time.monotonic() + timeout
+        while self._polls_started < polls:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot opened {self._polls_started} of {polls} long polls in {timeout} s")
+            await asyncio.sleep(0.01)
 
     # ----------------------------------------------------------------------- scripting
 
@@ -885,8 +923,9 @@ class FakeTelegram:
     def group_message(self, chat_id: int, user_id: int, text: str, *, entities: list[dict] | None = None,
                       chat_type: str = "supergroup", title: str = "Group") -> dict[str, Any]:
         """A user writes in a group the bot is in."""
-        user = self._user(user_id, "Alice", None, "en")
-        return self.inject({"message": self._user_message(self._group(chat_id, chat_type, title), user, text, entities)})
+        user = self._user(user_id)
+        chat = self._group(chat_id, chat_type, title)
+        return self.inject({"message": self._user_message(chat, user, text, entities)})
 
     def command(self, user_id: int, name: str, args: str = "", *, chat_id: int | None = None,
                 mention: bool = False, **kwargs: Any) -> dict[str, Any]:
@@ -899,14 +938,14 @@ class FakeTelegram:
         return self.group_message(chat_id, user_id, text, entities=entities, **kwargs)
 
     def inline_query(self, user_id: int, query: str, *, chat_type: str = "sender") -> dict[str, Any]:
-        user = self._user(user_id, "Alice", None, "en")
+        user = self._user(user_id)
         inline_query = {"id": str(next(self._ids)), "from": user, "query": query, "offset": "", "chat_type": chat_type}
         return self.inject({"inline_query": inline_query})
 
     def chosen_inline_result(self, user_id: int, result_id: str, query: str, *,
                              inline_message_id: str | None = None) -> dict[str, Any]:
         """The user picked an inline result; inline_message_id defaults to a fresh id the bot can edit."""
-        result = {"result_id": result_id, "from": self._user(user_id, "Alice", None, "en"), "query": query,
+        result = {"result_id": result_id, "from": self._user(user_id), "query": query,
                   "inline_message_id": inline_message_id or f"inline-{next(self._ids)}"}
         return self.inject({"chosen_inline_result": result})
 
@@ -915,7 +954,7 @@ class FakeTelegram:
         """The user presses a button under `message` (a Message dict, e.g. call.result) or an inline message."""
         if (message is None) == (inline_message_id is None):
             raise ValueError("pass exactly one of message= or inline_message_id=")
-        query = {"id": str(next(self._ids)), "from": self._user(user_id, "Alice", None, "en"), "data": data}
+        query = {"id": str(next(self._ids)), "from": self._user(user_id), "data": data}
         if message is not None:
             query |= {"message": message, "chat_instance": f"ci{message['chat']['id']}"}
         else:
@@ -926,7 +965,7 @@ class FakeTelegram:
                        chat_type: str = "supergroup", title: str = "Group") -> dict[str, Any]:
         """The bot's own membership changed: added to a group by default; in a private chat
         (chat_id == user_id) new_status="kicked" means the user blocked the bot, and sends start failing."""
-        user = self._user(user_id, "Alice", None, "en")
+        user = self._user(user_id)
         if chat_id == user_id:
             chat = {"id": user_id, "type": "private", "first_name": user["first_name"]}
             (self.block_chat if new_status == "kicked" else self.unblock_chat)(chat_id)
@@ -938,7 +977,8 @@ class FakeTelegram:
             "old_chat_member": self._member(old_status, bot), "new_chat_member": self._member(new_status, bot),
         }})
 
-    def _user(self, user_id: int, first_name: str, username: str | None, language_code: str) -> dict[str, Any]:
+    def _user(self, user_id: int, first_name: str = "Alice", username: str | None = None,
+              language_code: str = "en") -> dict[str, Any]:
         user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
         if username:
             user["username"] = username
@@ -956,11 +996,13 @@ class FakeTelegram:
                       *, photo: bool = False, voice: bool = False) -> dict[str, Any]:
         entities = detect_entities(text) if entities is None else entities
         with self._lock:
-            message = {"message_id": self._next_message_id(chat["id"]), "from": user, "chat": chat, "date": int(time.time())}
+            message = {"message_id": self._next_message_id(chat["id"]), "from": user, "chat": chat,
+                       "date": int(time.time())}
             if photo:
                 message["photo"] = self._issue_file("photo", _sample_jpeg(), None, {}).media
             if voice:
-                message["voice"] = self._issue_file("voice", b"OggS" + bytes(60), "voice.ogg", {"duration": 3}).media
+                metadata = {"duration": 3, "mime_type": "audio/ogg"}
+                message["voice"] = self._issue_file("voice", b"OggS" + bytes(60), None, metadata).media
         key = "caption" if photo or voice else "text"
         if text:
             message[key] = text
@@ -989,11 +1031,13 @@ class FakeTelegram:
         """The chat object for an id: one seen in updates, or a plausible private chat/supergroup/channel."""
         if chat_id not in self._chats:
             if isinstance(chat_id, str):
-                chat = {"id": -1001000000000 - next(self._ids), "type": "channel", "title": chat_id, "username": chat_id.lstrip("@")}
+                chat = {"id": -1001000000000 - next(self._ids), "type": "channel", "title": chat_id,
+                        "username": chat_id.lstrip("@")}
             elif chat_id > 0:
                 chat = {"id": chat_id, "type": "private", "first_name": "User"}
             else:
-                chat = {"id": chat_id, "type": "supergroup" if str(chat_id).startswith("-100") else "group", "title": "Group"}
+                kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+                chat = {"id": chat_id, "type": kind, "title": "Group"}
             self._chats[chat_id] = chat
         return self._chats[chat_id]
 
@@ -1021,15 +1065,13 @@ class FakeTelegram:
             media = self._files[reference].media
         else:
             metadata = {key: source[key] for key in MEDIA_METADATA if key in source}
-            if thumbnail := source.get("thumbnail"):
+            if (thumbnail := source.get("thumbnail", "")).startswith("attach://"):
                 metadata["thumbnail"] = self._resolve_file("thumbnail", thumbnail, files, {}).media[-1]
             media = self._resolve_file(kind, reference, files, metadata).media
         return {kind: media, **_caption(source)}
 
     def _resolve_file(self, kind: str, reference: str, files: dict[str, UploadedFile],
                       metadata: dict[str, Any]) -> StoredFile:
-        if reference in self._files:
-            return self._files[reference]
         if reference.startswith("attach://"):
             upload = files[reference.removeprefix("attach://")]
             mime_type = mimetypes.guess_type(upload.filename)[0] or upload.content_type
@@ -1057,8 +1099,8 @@ class FakeTelegram:
         if preview := _thumbnail(data):
             variants.insert(0, preview)
         stored = [self._store(kind, variant, file_name) for variant, _, _ in variants]
-        sizes = [{"file_id": f.file_id, "file_unique_id": f.file_unique_id, "file_size": f.size, "width": w, "height": h}
-                 for f, (_, w, h) in zip(stored, variants)]
+        sizes = [{"file_id": f.file_id, "file_unique_id": f.file_unique_id, "width": w, "height": h}
+                 | ({"file_size": f.size} if f.size else {}) for f, (_, w, h) in zip(stored, variants)]
         for item in stored:
             item.media = sizes
         return stored[-1]
@@ -1083,7 +1125,7 @@ class FakeTelegram:
         """Apply an edit like Telegram: inline messages answer true, unchanged content is an error."""
         if params.get("inline_message_id"):
             return True
-        message = self._find_message(params, "message to edit not found")
+        message = self._find_message(params, NOT_FOUND_TO_EDIT)
         edited = {key: value for key, value in message.items() if key not in remove and key != "reply_markup"}
         edited |= {key: value for key, value in changes.items() if value}
         if markup := _inline_markup(params):
@@ -1160,15 +1202,15 @@ class FakeTelegram:
     def _copy_message(self, method: str, params: dict[str, Any], files: dict) -> dict[str, int]:
         original = self._find_message({"chat_id": params["from_chat_id"], "message_id": params["message_id"]},
                                       "message to copy not found")
-        content = {key: value for key, value in original.items()
-                   if key not in ("message_id", "from", "chat", "date", "reply_markup", "reply_to_message", "edit_date")}
+        envelope = ("message_id", "from", "chat", "date", "reply_markup", "reply_to_message", "edit_date")
+        content = {key: value for key, value in original.items() if key not in envelope}
         if "caption" in params:
             content = {key: value for key, value in content.items() if key not in ("caption", "caption_entities")}
             content |= _caption(params)
         return {"message_id": self._new_message(params, content)["message_id"]}
 
     def _edit_message_text(self, method: str, params: dict[str, Any], files: dict) -> Any:
-        if not params.get("inline_message_id") and "text" not in self._find_message(params, "message to edit not found"):
+        if not params.get("inline_message_id") and "text" not in self._find_message(params, NOT_FOUND_TO_EDIT):
             raise _bad_request("there is no text in the message to edit")
         text, entities = render_text(params["text"], params.get("parse_mode"), params.get("entities"))
         return self._edit(params, {"text": text, "entities": entities}, remove=("entities",))
@@ -1182,9 +1224,9 @@ class FakeTelegram:
     def _edit_message_media(self, method: str, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
         if params.get("inline_message_id"):
             return True
-        self._find_message(params, "message to edit not found")
+        self._find_message(params, NOT_FOUND_TO_EDIT)
         content = self._media_content(params["media"]["type"], params["media"], files)
-        return self._edit(params, content, remove=(*MEDIA_KINDS, "caption", "caption_entities"))
+        return self._edit(params, content, remove=(*SEND_MEDIA_METHODS.values(), "caption", "caption_entities"))
 
     def _delete_message(self, method: str, params: dict[str, Any], files: dict) -> bool:
         message = self._find_message(params, "message to delete not found")

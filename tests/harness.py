@@ -1,0 +1,71 @@
+"""Runs the real bot (handlers.app.run_bot: migrations, Dispatcher, polling) in the test's event loop
+against the fake Telegram, so a test injects updates and asserts on the calls that reach Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from data import Repositories, create_engine, session_factory
+from data.config import Settings
+from handlers.app import run_bot
+from tests.fakes.telegram import FakeTelegram
+
+
+async def eventually(check: Callable[[], Awaitable[object]], timeout: float = 10) -> object:
+    """Poll an async check until it returns something truthy: for effects that leave no Telegram call."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (result := await check()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.02)
+    return result
+
+
+def bot_settings(telegram: FakeTelegram, tmp_path: Path, **overrides: object) -> Settings:
+    return Settings(
+        _env_file=None,
+        bot_token=telegram.token,
+        tg_server=telegram.base_url,
+        db_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        **overrides,
+    )
+
+
+class RunningBot:
+    """The bot polling in the background, plus a view of its database for assertions."""
+
+    def __init__(self, telegram: FakeTelegram, settings: Settings) -> None:
+        self.telegram = telegram
+        self.settings = settings
+        self._engine = create_engine(settings.db_url)
+        self.repositories = Repositories(session_factory(self._engine))
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(run_bot(self.settings, handle_signals=False))
+        polling = asyncio.create_task(self.telegram.await_polling())
+        await asyncio.wait({self._task, polling}, return_when=asyncio.FIRST_COMPLETED)
+        if self._task.done():  # start-up failed: surface its exception instead of a timeout
+            polling.cancel()
+            self._task.result()
+        await polling
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(telegram: FakeTelegram, tmp_path: Path, **overrides: object) -> AsyncIterator[RunningBot]:
+    bot = RunningBot(telegram, bot_settings(telegram, tmp_path, **overrides))
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()

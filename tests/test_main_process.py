@@ -1,0 +1,95 @@
+"""End to end: `python main.py` as a real process against the fake Telegram."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.telegram import FakeTelegram
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123:abc-process-token"
+USER = 4242
+
+
+@pytest.fixture
+def telegram():
+    with FakeTelegram(token=TOKEN) as fake:
+        yield fake
+
+
+def start_bot(telegram: FakeTelegram, tmp_path: Path, command: tuple[str, ...] = ()) -> subprocess.Popen:
+    """Start the bot as its own process group, the way a terminal or a service manager runs it."""
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "TG_SERVER": telegram.base_url,
+        "DB_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        "LOG_LEVEL": "DEBUG",
+    }
+    return subprocess.Popen(
+        list(command) or [sys.executable, str(ROOT / "main.py")], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> tuple[int, str, float]:
+    started = time.monotonic()
+    os.killpg(process.pid, sig)
+    output, _ = process.communicate(timeout=20)
+    return process.returncode, output, time.monotonic() - started
+
+
+async def test_bot_process_answers_commands_and_stops_cleanly_on_sigterm(telegram, tmp_path) -> None:
+    process = start_bot(telegram, tmp_path)
+    try:
+        await telegram.await_polling(timeout=60)
+        telegram.command(USER, "start")
+        greeting = (await telegram.await_for("sendMessage"))[-1]
+        assert greeting.ok and "Hi, Alice!" in greeting.params["text"]
+
+        telegram.command(USER, "lang")
+        menu = (await telegram.await_for("sendMessage", count=2))[-1]
+        telegram.callback_query(USER, "lang:vi", message=menu.result)
+        changed = (await telegram.await_for("editMessageText"))[-1]
+        assert changed.ok and "tiếng Việt" in changed.params["text"]
+
+        telegram.command(USER, "mode")
+        status = (await telegram.await_for("sendMessage", count=3))[-1]
+        assert status.ok and "<b>" in status.params["text"] and status.params["reply_markup"]["inline_keyboard"]
+    finally:
+        code, output, took = stop(process)
+    assert code == 0, output
+    assert took < 10, f"stopping took {took:.1f} s"
+    assert "Traceback" not in output, output
+    assert TOKEN.split(":")[1] not in output
+    assert len(telegram.calls_to("setMyCommands")) == 9
+
+
+async def test_sigint_stops_the_process_too(telegram, tmp_path) -> None:
+    process = start_bot(telegram, tmp_path)
+    try:
+        await telegram.await_polling(timeout=60)
+    finally:
+        code, output, took = stop(process, signal.SIGINT)
+    assert code == 0 and took < 10, output
+    assert "stopped" in output
+
+
+async def test_make_run_polls_and_answers_start(telegram, tmp_path) -> None:
+    """The README's first command, as a newcomer runs it (the venv already exists here)."""
+    process = start_bot(telegram, tmp_path, ("make", "-s", "-C", str(ROOT), "run"))
+    try:
+        await telegram.await_polling(timeout=60)
+        telegram.command(USER, "start")
+        greeting = (await telegram.await_for("sendMessage"))[-1]
+        assert greeting.ok and greeting.params["chat_id"] == USER
+    finally:
+        code, output, _ = stop(process, signal.SIGINT)
+    assert "Traceback" not in output, output
