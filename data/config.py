@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from urllib.parse import unquote, urlsplit
 
@@ -25,12 +26,15 @@ _FRIENDLY = {
 }
 
 
+SettingsT = TypeVar("SettingsT", bound="PipelineSettings")
+
+
 class ConfigError(Exception):
     """Bad configuration: one line naming the variable, reported with exit code 2."""
 
 
-class Settings(BaseSettings):
-    """Every variable of the operator contract (DESIGN.md), typed and validated once at start-up."""
+class PipelineSettings(BaseSettings):
+    """What the download pipeline needs: enough for `main.py fetch`, which runs without Telegram."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -39,20 +43,12 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
-    bot_token: SecretStr
-    tg_server: str = CLOUD_BOT_API
-    tg_server_local: bool = False
-    db_url: str = DEFAULT_DB_URL
-    redis_url: str | None = None
-    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    storage_channel_id: int | None = None
     proxy_file: Path | None = None
     proxy_include_host: bool = False
     proxy_data_only: bool = False
     url_resolve_max_retries: int = Field(3, ge=1, le=20)
     video_info_max_retries: int = Field(3, ge=1, le=20)
     download_max_retries: int = Field(3, ge=1, le=20)
-    max_user_queue_size: int = Field(3, ge=1, le=100)
     max_video_duration: int = Field(0, ge=0, description="seconds; 0 means no limit")
     ytdlp_cookies: Path | None = None
     ssl_cert_file: Path | None = None
@@ -62,7 +58,7 @@ class Settings(BaseSettings):
     _proxies: tuple[str, ...] = PrivateAttr(())
 
     @model_validator(mode="after")
-    def _read_proxy_file(self) -> Settings:
+    def _read_proxy_file(self) -> PipelineSettings:
         if self.proxy_file is not None:
             self._proxies = read_proxy_file(self.proxy_file)
         return self
@@ -71,6 +67,35 @@ class Settings(BaseSettings):
     def proxies(self) -> tuple[str, ...]:
         """Proxy URLs from PROXY_FILE, in file order."""
         return self._proxies
+
+    @field_validator("proxy_file", "ytdlp_cookies", "ssl_cert_file")
+    @classmethod
+    def _existing_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"file {str(value)!r} does not exist")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    def secrets(self) -> list[str]:
+        """Strings that must never reach a log line: every proxy password."""
+        return [password for proxy in self.proxies if (password := unquote(urlsplit(proxy).password or ""))]
+
+
+class Settings(PipelineSettings):
+    """Every variable of the operator contract (DESIGN.md), typed and validated once at start-up."""
+
+    bot_token: SecretStr
+    tg_server: str = CLOUD_BOT_API
+    tg_server_local: bool = False
+    db_url: str = DEFAULT_DB_URL
+    redis_url: str | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    storage_channel_id: int | None = None
+    max_user_queue_size: int = Field(3, ge=1, le=100)
 
     @field_validator("bot_token")
     @classmethod
@@ -101,18 +126,6 @@ class Settings(BaseSettings):
             raise ValueError(f"must be integers, as a JSON list or comma-separated (got {text!r})")
         return frozenset(int(item) for item in items)
 
-    @field_validator("proxy_file", "ytdlp_cookies", "ssl_cert_file")
-    @classmethod
-    def _existing_file(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"file {str(value)!r} does not exist")
-        return value
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
-
     @property
     def upload_limit(self) -> int:
         """Largest file the Bot API accepts from us: 50 MB in the cloud, 2000 MB on a local server."""
@@ -120,8 +133,7 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Strings that must never reach a log line: the token and every proxy password."""
-        passwords = [unquote(urlsplit(proxy).password or "") for proxy in self.proxies]
-        return [self.bot_token.get_secret_value(), *filter(None, passwords)]
+        return [self.bot_token.get_secret_value(), *super().secrets()]
 
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
@@ -149,6 +161,15 @@ def read_proxy_file(path: Path) -> tuple[str, ...]:
     return tuple(proxies)
 
 
+def export_ca_bundle(settings: PipelineSettings) -> None:
+    """Make SSL_CERT_FILE (even when it came from .env) win wherever a library looks for a CA bundle:
+    OpenSSL reads SSL_CERT_FILE, while curl, which yt-dlp uses for page requests, prefers
+    REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE."""
+    if settings.ssl_cert_file is not None:
+        for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            os.environ[variable] = str(settings.ssl_cert_file)
+
+
 def _is_int_like(item: object) -> bool:
     if isinstance(item, bool):
         return False
@@ -157,10 +178,10 @@ def _is_int_like(item: object) -> bool:
     return isinstance(item, str) and re.fullmatch(r"-?\d+", item.strip()) is not None
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(kind: type[SettingsT] = Settings, **overrides: object) -> SettingsT:
     """Read settings, turning validation errors into one ConfigError line per bad variable."""
     try:
-        return Settings(**overrides)
+        return kind(**overrides)
     except ValidationError as exc:
         raise ConfigError("; ".join(_describe(error) for error in exc.errors())) from None
 

@@ -1,0 +1,69 @@
+"""Typed errors of the download pipeline. Permanent ones are never retried; each maps to one
+localized message in media_types."""
+
+from __future__ import annotations
+
+
+class MediaError(Exception):
+    """Base of every pipeline error. `retryable` errors may succeed on another attempt or proxy."""
+
+    retryable = False
+    reason = "error"
+
+    def __init__(self, message: str = "", *, detail: str | None = None) -> None:
+        super().__init__(message or self.reason)
+        self.detail = detail
+
+
+# Permanent: the item itself cannot be delivered, whatever proxy or attempt.
+class ItemDeletedError(MediaError):
+    reason = "deleted"
+
+
+class ItemUnderReviewError(MediaError):
+    reason = "under_review"
+
+
+class ItemPrivateError(MediaError):
+    reason = "private"
+
+
+class RegionBlockedError(MediaError):
+    reason = "region"
+
+
+class LoginRequiredError(MediaError):
+    reason = "login_required"
+
+
+class ClassifiedContentError(MediaError):
+    """Age-restricted ("may not be comfortable for some audiences"): needs a logged-in account."""
+
+    reason = "classified"
+
+
+class TooLongError(MediaError):
+    reason = "too_long"
+
+
+class TooLargeError(MediaError):
+    reason = "too_large"
+
+
+class InvalidLinkError(MediaError):
+    reason = "invalid_link"
+
+
+class UnsupportedError(MediaError):
+    reason = "unsupported"
+
+
+# Transient: another attempt, usually through another proxy, may succeed.
+class RateLimitedError(MediaError):
+    retryable = True
+    reason = "rate_limited"
+
+
+class NetworkError(MediaError):
+    retryable = True
+    reason = "network"

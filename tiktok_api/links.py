@@ -1,0 +1,129 @@
+"""TikTok links: strict URL parsing with a host allowlist. A URL is parsed, never substring-tested."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+# Hosts users paste links from. Anything else (another host, an IP address, a private name) is never fetched.
+PAGE_HOSTS = frozenset({"tiktok.com", "www.tiktok.com", "m.tiktok.com", "vm.tiktok.com", "vt.tiktok.com"})
+SHORT_HOSTS = frozenset({"vm.tiktok.com", "vt.tiktok.com"})
+# Where TikTok's pages point for media; a CDN URL outside these domains is refused.
+MEDIA_DOMAINS = ("tiktok.com", "tiktokcdn.com", "tiktokcdn-us.com", "tiktokv.com", "tiktokv.us", "ibyteimg.com",
+                 "byteoversea.com", "muscdn.com")
+
+_ITEM_ID = r"(?P<id>\d{5,25})"
+_PATHS = (
+    ("video", re.compile(rf"^/@(?P<user>[\w.-]+)/video/{_ITEM_ID}/?$")),
+    ("photo", re.compile(rf"^/@(?P<user>[\w.-]+)/photo/{_ITEM_ID}/?$")),
+    ("video", re.compile(rf"^/v/{_ITEM_ID}(?:\.html)?/?$")),
+    ("video", re.compile(rf"^/embed(?:/v2)?/{_ITEM_ID}/?$")),
+    ("video", re.compile(rf"^/share/video/{_ITEM_ID}/?$")),
+)
+_SHORT_CODE = re.compile(r"^/(?P<code>[A-Za-z0-9_-]{5,20})/?$")
+_T_CODE = re.compile(r"^/t/(?P<code>[A-Za-z0-9_-]{5,20})/?$")
+# Punctuation that wraps or ends a URL in prose: "(see https://...)," -> the URL alone.
+_WRAPPING = "()[]{}<>\"'«»“”‘’.,!?;:"
+
+
+class LinkKind(StrEnum):
+    VIDEO = "video"
+    PHOTO = "photo"
+    SHORT = "short"
+
+
+@dataclass(frozen=True, slots=True)
+class TikTokLink:
+    """A link that passed the allowlist: either an item (kind video/photo, item_id set) or a short link."""
+
+    url: str
+    kind: LinkKind
+    item_id: str | None = None
+    user: str | None = None
+
+    @property
+    def canonical_url(self) -> str:
+        """The page yt-dlp extracts; photo posts are served at the /video/ address too."""
+        return f"https://www.tiktok.com/@{self.user or '_'}/video/{self.item_id}"
+
+
+def host_of(url: str) -> str | None:
+    """The lower-cased host of an http(s) URL, or None for anything that is not one."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.username is not None or parts.password is not None:
+        return None  # "https://tiktok.com@evil.example/" style tricks
+    return parts.hostname.lower().rstrip(".")
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def is_page_host(host: str | None) -> bool:
+    return host is not None and host in PAGE_HOSTS
+
+
+def is_media_host(host: str | None) -> bool:
+    """A TikTok CDN host: one of MEDIA_DOMAINS or a subdomain of one; never an IP literal."""
+    if host is None or _is_ip_literal(host):
+        return False
+    return any(host == domain or host.endswith("." + domain) for domain in MEDIA_DOMAINS)
+
+
+def parse_link(raw: str) -> TikTokLink | None:
+    """Parse one URL (scheme optional); None unless it is a TikTok item or short link on an allowed host."""
+    text = raw.strip()
+    if not re.match(r"^https?://", text, re.IGNORECASE):
+        text = "https://" + text
+    host = host_of(text)
+    if not is_page_host(host):
+        return None
+    parts = urlsplit(text)
+    path = parts.path or "/"
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if port not in (None, 80, 443):
+        return None
+    if host in SHORT_HOSTS:
+        match = _SHORT_CODE.match(path)
+        return TikTokLink(_clean(host, path), LinkKind.SHORT) if match else None
+    if _T_CODE.match(path):
+        return TikTokLink(_clean(host, path), LinkKind.SHORT)
+    for kind, pattern in _PATHS:
+        match = pattern.match(path)
+        if match:
+            user = match.groupdict().get("user")
+            return TikTokLink(_clean(host, path), LinkKind(kind), match["id"], user)
+    return None
+
+
+def _clean(host: str, path: str) -> str:
+    """The link without tracking query strings or fragments, always https."""
+    return f"https://{host}{path}"
+
+
+def find_links(text: str | None, extra_urls: list[str] = ()) -> list[TikTokLink]:
+    """Every TikTok link in a message, in order, without duplicates: each whitespace-separated word
+    of the text is parsed as a whole URL (so a TikTok address inside another site's URL is not one),
+    then the addresses behind text_link entities."""
+    candidates = [word.strip(_WRAPPING) for word in (text or "").split()]
+    found: dict[str, TikTokLink] = {}
+    for candidate in [*candidates, *extra_urls]:
+        link = parse_link(candidate)
+        if link is not None:
+            found.setdefault(link.item_id or link.url, link)
+    return list(found.values())

@@ -1,0 +1,78 @@
+"""What extraction produces: plain data the delivery layer turns into Telegram sends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """A resolved item: what stage 1 produces from any link form."""
+
+    item_id: str
+    url: str  # the canonical page address
+    is_photo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRequest:
+    """Everything needed to fetch one CDN resource: the CDN demands the page's cookies and Referer."""
+
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()  # Referer and Cookie, as a browser on the page would send
+    size: int | None = None  # as announced by TikTok, when it is
+
+
+@dataclass(frozen=True, slots=True)
+class VideoFormat:
+    media: MediaRequest
+    codec: str  # "h264", "h265", ...
+    width: int | None
+    height: int | None
+    bitrate: int | None = None  # kbit/s
+    format_id: str = ""
+
+    @property
+    def is_h264(self) -> bool:
+        return self.codec.lower() in ("h264", "avc", "avc1")
+
+
+@dataclass(frozen=True, slots=True)
+class Music:
+    media: MediaRequest | None
+    title: str
+    author: str
+    duration: int | None
+    cover: MediaRequest | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Video:
+    item: ItemRef
+    formats: tuple[VideoFormat, ...]
+    duration: int | None
+    description: str
+    author: str
+    cover: MediaRequest | None
+    music: Music | None
+
+
+@dataclass(frozen=True, slots=True)
+class Slideshow:
+    item: ItemRef
+    images: tuple[MediaRequest, ...]
+    description: str
+    author: str
+    music: Music | None
+
+
+MediaInfo = Video | Slideshow
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadedFile:
+    """A file stage 3 wrote to the request's directory."""
+
+    path: Path
+    size: int

@@ -1,0 +1,56 @@
+"""The retry policy shared by the three stages: each has its own attempt budget, retries only what may
+pass on another attempt, and moves the request to the next proxy before retrying."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
+
+from tiktok_api.errors import MediaError
+from tiktok_api.proxies import ProxySession, display_proxy
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, MediaError) and exc.retryable
+
+
+async def run_stage(
+    stage: str, budget: int, session: ProxySession, attempt: Callable[[], Awaitable[T]], *, subject: str = "",
+) -> T:
+    """Run `attempt` up to `budget` times. A permanent MediaError (or any other exception) ends the
+    stage at once; a transient one rotates the proxy, waits briefly and tries again."""
+
+    def rotate(state: RetryCallState) -> None:
+        previous = display_proxy(session.proxy)
+        log.info("%s %s: attempt %d/%d via %s failed (%s); retrying via %s", stage, subject,
+                 state.attempt_number, budget, previous, state.outcome.exception(),
+                 display_proxy(session.rotate()))
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(budget),
+        retry=retry_if_exception(_retryable),
+        wait=wait_exponential(multiplier=0.1, max=2),
+        before_sleep=rotate,
+        reraise=True,
+    )
+    async for trial in retrying:
+        with trial:
+            started = time.monotonic()
+            try:
+                result = await attempt()
+            except MediaError as exc:
+                if not exc.retryable or trial.retry_state.attempt_number >= budget:
+                    log.info("%s %s: attempt %d/%d via %s failed for good: %s (%s)", stage, subject,
+                             trial.retry_state.attempt_number, budget, display_proxy(session.proxy),
+                             exc.reason, exc)
+                raise
+            log.debug("%s %s: attempt %d/%d via %s ok in %.2f s", stage, subject, trial.retry_state.attempt_number,
+                      budget, display_proxy(session.proxy), time.monotonic() - started)
+    return result
