@@ -1,4 +1,4 @@
-"""Entry point: `python main.py` runs the bot."""
+"""Entry point: `python main.py` runs the bot; `python main.py fetch URL...` downloads without Telegram."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 
-from data import ConfigError, load_settings
+from data import ConfigError, PipelineSettings, export_ca_bundle, load_settings
 from data.logs import configure_logging
 
 log = logging.getLogger("bot")
@@ -19,22 +19,48 @@ def _interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    from tiktok_api.cli import add_arguments
+
     parser = argparse.ArgumentParser(prog="main.py", description="TikTok and Instagram downloader bot for Telegram.")
-    parser.parse_args(argv)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_arguments(commands.add_parser("fetch", help="download links to a directory, without Telegram"))
+    return parser
+
+
+def run_bot() -> None:
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.secrets())
+    export_ca_bundle(settings)
+    # Imported only now: aiogram takes seconds to import, and bad configuration should not wait for it.
+    from handlers.app import run_bot as poll
+
+    asyncio.run(poll(settings))
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    from tiktok_api.cli import run_fetch as fetch
+
+    settings = load_settings(PipelineSettings)
+    level = "DEBUG" if args.verbose else settings.log_level
+    configure_logging(level, settings.secrets(), quiet=() if args.verbose > 1 else ("tiktok_api.extractor",))
+    export_ca_bundle(settings)
+    return asyncio.run(fetch(settings, args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        settings = load_settings()
-        configure_logging(settings.log_level, settings.secrets())
-        # Imported only now: aiogram takes seconds to import, and bad configuration should not wait for it.
-        from handlers.app import run_bot
-
-        asyncio.run(run_bot(settings))
+        if args.command == "fetch":
+            return run_fetch(args)
+        run_bot()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        log.info("interrupted during start-up")
+        log.info("interrupted")
+        return 130 if args.command == "fetch" else 0
     return 0
 
 

@@ -29,9 +29,15 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: Iterable[str]) -> None:
+# Libraries whose INFO lines are noise in our logs.
+_CHATTY = ("alembic", "aiogram.event", "asyncio")
+
+
+def configure_logging(level: str, secrets: Iterable[str], *, quiet: Iterable[str] = ()) -> None:
+    """One handler on stderr for everything; `quiet` loggers (and chatty libraries) only warn."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for name in (*_CHATTY, *quiet):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))

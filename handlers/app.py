@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -29,9 +30,13 @@ log = logging.getLogger("bot")
 
 def create_bot(settings: Settings) -> Bot:
     server = TelegramAPIServer.from_base(settings.tg_server, is_local=settings.tg_server_local)
+    session = AiohttpSession(api=server)
+    if settings.ssl_cert_file is not None:
+        # aiogram pins certifi's bundle and offers no option for another one.
+        session._connector_init["ssl"] = ssl.create_default_context(cafile=str(settings.ssl_cert_file))
     return Bot(
         settings.bot_token.get_secret_value(),
-        session=AiohttpSession(api=server),
+        session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -283,3 +284,43 @@ async def test_proxy_passwords_never_reach_the_logs(world, client, tmp_path, cap
     await client.download_video(video, tmp_path, session, max_bytes=None)
     assert "retrying" in caplog.text
     assert "s3cr3t-pw" not in caplog.text and "scraper" not in caplog.text
+
+
+@pytest.fixture
+def egress(world: TikTokWorld, monkeypatch: pytest.MonkeyPatch):
+    """The machine's own route to the internet, modelled as the proxy in HTTPS_PROXY: what the product
+    calls a direct connection goes through it, so the test can see which requests took that route."""
+    from tests.fakes.proxy import InterceptingProxy
+
+    with InterceptingProxy(world.ca, world.tiktok.address) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.setenv("https_proxy", proxy.url)
+        yield proxy
+
+
+def hosts(proxy) -> set[str]:
+    return {target[0] for target in proxy.requests}
+
+
+async def test_data_only_keeps_media_off_the_proxies(world, trust_world, egress, tmp_path) -> None:
+    client = TikTokClient(pipeline_settings(world, proxy_data_only=True))
+    post = world.tiktok.add_video(ITEM)
+    try:
+        session, video = await fetch_item(client, post.url)
+        await client.download_video(video, tmp_path, session, max_bytes=None)
+    finally:
+        await client.close()
+    assert hosts(world.proxy) == {"www.tiktok.com"}
+    assert hosts(egress) == {urlsplit(post.video_urls[-1]).hostname}
+
+
+async def test_include_host_puts_the_direct_connection_in_the_rotation(world, trust_world, egress, tmp_path) -> None:
+    client = TikTokClient(pipeline_settings(world, proxy_include_host=True))
+    first, second = world.tiktok.add_video(ITEM), world.tiktok.add_video(ITEM + "9")
+    try:
+        await fetch_item(client, first.url)  # the first request starts on the proxy...
+        await fetch_item(client, second.url)  # ...the next one on the direct connection
+    finally:
+        await client.close()
+    assert hosts(world.proxy) == {"www.tiktok.com"} and hosts(egress) == {"www.tiktok.com"}
+    assert page_hits(world, ITEM) == 1 and page_hits(world, ITEM + "9") == 1

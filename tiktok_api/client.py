@@ -54,6 +54,7 @@ class TikTokClient:
         """Any link form -> the canonical item. Item links need no network; short links are followed
         hop by hop, every hop checked against the allowlist."""
         if link.kind is not LinkKind.SHORT:
+            log.debug("resolve %s: an item link, nothing to fetch", link.url)
             return ItemRef(link.item_id, link.canonical_url, is_photo=link.kind is LinkKind.PHOTO)
 
         async def follow() -> ItemRef:

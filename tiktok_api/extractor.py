@@ -89,7 +89,8 @@ class YtDlpExtractor:
     def _youtube_dl(self, proxy: str | None) -> YoutubeDL:
         cache = self._local.__dict__.setdefault("by_proxy", {})
         if proxy not in cache:
-            cache[proxy] = YoutubeDL({**self._params, "proxy": proxy or ""})
+            # No proxy given: the machine's own route, honouring HTTPS_PROXY like every other client.
+            cache[proxy] = YoutubeDL({**self._params, **({"proxy": proxy} if proxy else {})})
         return cache[proxy]
 
     def _fetch(self, url: str, item_id: str, proxy: str | None) -> PageData:
@@ -119,7 +120,7 @@ def classify(exc: BaseException) -> MediaError:
     """yt-dlp's exception -> our typed error: login walls are permanent, HTTP and transport failures
     are transient."""
     cause = getattr(exc, "cause", None) or (getattr(exc, "exc_info", None) or (None, None))[1]
-    message = str(getattr(exc, "orig_msg", exc))
+    message = str(getattr(exc, "orig_msg", exc)).split(" See https://curl.se/")[0]
     if isinstance(cause, HTTPError):
         return (RateLimitedError if cause.status == 429 else NetworkError)(f"HTTP {cause.status}: {message}")
     if isinstance(cause, TransportError):

@@ -157,6 +157,7 @@ async def _release(response: Response, stream: bool) -> None:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    """The useful part of a curl error, without its pointer to the libcurl docs."""
+    text = str(exc).strip().split(" See https://curl.se/")[0]
     return text.splitlines()[0] if text else type(exc).__name__
 

@@ -1,0 +1,74 @@
+"""`python main.py fetch` as a real process against the offline TikTok."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import media
+from tests.fakes.world import ProxyConfig, TikTokWorld
+
+ROOT = Path(__file__).resolve().parent.parent
+VIDEO, SLIDESHOW, DELETED = "7312345678901234501", "7312345678901234502", "7312345678901234503"
+
+
+@pytest.fixture
+def world():
+    with TikTokWorld({"dead": "dead", "paid": ProxyConfig(username="buyer", password="pr0xy-pa55")}) as world:
+        yield world
+
+
+def fetch(world: TikTokWorld, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "fetch", *args],
+        env={**os.environ, **world.env()}, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_a_file_of_links_is_fetched_once_and_a_second_run_downloads_nothing(world, tmp_path) -> None:
+    video = world.tiktok.add_video(VIDEO)
+    images = [media.jpeg(320, 480, (200, 30 * i, 30)) for i in range(3)]
+    slideshow = world.tiktok.add_slideshow(SLIDESHOW, images=images)
+    short = world.tiktok.add_short_link("ZMcli12345", video.url)
+    links = tmp_path / "links.txt"
+    links.write_text(f"# my list\n{video.url}\n{short}\n{slideshow.url} {video.url}?utm=1\n{video.url}\n")
+    out = tmp_path / "out"
+
+    first = fetch(world, "--from", str(links), "--out", str(out), "--concurrency", "2")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert (out / f"{VIDEO}.mp4").read_bytes() == media.sample("h264.mp4")
+    assert sorted(p.read_bytes() for p in (out / SLIDESHOW).glob("*.jp*g")) == sorted(images)
+    assert (out / SLIDESHOW / "sound.mp3").read_bytes() == media.sample("sound.mp3")
+    assert "2 ok, 0 already there, 2 duplicates, 0 failed" in first.stdout
+    assert not list(out.glob(".partial-*"))
+    cdn_after_first = len(world.tiktok.cdn_hits())
+
+    world.tiktok.reset()
+    second = fetch(world, "--from", str(links), "--out", str(out))
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "0 ok, 2 already there, 2 duplicates, 0 failed" in second.stdout
+    assert world.tiktok.cdn_hits() == [] and cdn_after_first == 1 + 3 + 1
+    assert all("/video/" not in hit.path for hit in world.tiktok.requests)  # no page was fetched again
+
+
+def test_verbose_single_link_shows_the_stages_and_failures_exit_non_zero(world, tmp_path) -> None:
+    gone = world.tiktok.add_unavailable(DELETED, 10204)
+    video = world.tiktok.add_video(VIDEO)
+    result = fetch(world, "-v", video.url, gone, "https://evil.example/?tiktok.com", "--out", str(tmp_path))
+    assert result.returncode == 1
+    assert "1 ok, 0 already there, 0 duplicates, 2 failed" in result.stdout
+    assert "deleted" in result.stdout and "invalid_link" in result.stdout
+    for stage in ("resolve", "extract", "download"):
+        assert f"{stage} " in result.stderr
+    assert "retrying via http://127.0.0.1:" in result.stderr  # the dead proxy was rotated away
+    assert "pr0xy-pa55" not in result.stderr + result.stdout and "buyer" not in result.stderr
+    assert (tmp_path / f"{VIDEO}.mp4").exists() and not (tmp_path / DELETED).exists()
+
+
+def test_nothing_to_fetch_is_a_usage_error(world, tmp_path) -> None:
+    result = fetch(world, "--out", str(tmp_path))
+    assert result.returncode == 2 and "nothing to fetch" in result.stderr

@@ -1,0 +1,143 @@
+"""`python main.py fetch`: the pipeline without Telegram, for people who want files, not chats.
+Idempotent (items already in the output directory are skipped), bounded, and verbose on demand."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from data.config import PipelineSettings
+from tiktok_api.client import TikTokClient
+from tiktok_api.errors import MediaError
+from tiktok_api.links import TikTokLink, find_links
+from tiktok_api.models import Slideshow
+
+OK, EXISTS, DUPLICATE, FAILED = "ok", "already there", "duplicate", "failed"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("urls", nargs="*", metavar="URL", help="TikTok links")
+    parser.add_argument("--from", dest="from_file", type=Path, metavar="FILE",
+                        help="read links from FILE, one or more per line ('-' for standard input)")
+    parser.add_argument("--out", type=Path, default=Path("downloads"), metavar="DIR",
+                        help="where to save the media (default: ./downloads)")
+    parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="items fetched at once (default 4)")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="print every stage, proxy, attempt and timing (-vv: also yt-dlp's own messages)")
+
+
+@dataclass(slots=True)
+class Outcome:
+    source: str
+    status: str
+    item_id: str | None = None
+    detail: str = ""
+
+
+class Fetcher:
+    def __init__(self, client: TikTokClient, out: Path, concurrency: int, total: int) -> None:
+        self._client = client
+        self._out = out
+        self._limit = asyncio.Semaphore(max(1, concurrency))
+        self._claimed: set[str] = set()
+        self._total = total
+        self._done = 0
+
+    def _report(self, outcome: Outcome, started: float) -> Outcome:
+        self._done += 1
+        item = outcome.item_id or "-"
+        print(f"[{self._done}/{self._total}] {outcome.status:<13} {item:<20} {outcome.source}"
+              f"{'  ' + outcome.detail if outcome.detail else ''}  ({time.monotonic() - started:.1f} s)", flush=True)
+        return outcome
+
+    def _existing(self, item_id: str) -> Path | None:
+        for candidate in (self._out / f"{item_id}.mp4", self._out / item_id):
+            if candidate.exists():
+                return candidate
+        return None
+
+    async def fetch(self, raw: str, link: TikTokLink | None) -> Outcome:
+        started = time.monotonic()
+        if link is None:
+            return self._report(Outcome(raw, FAILED, detail="invalid_link: not a TikTok video or photo link"),
+                                started)
+        async with self._limit:
+            try:
+                return self._report(await self._fetch(raw, link), started)
+            except MediaError as exc:
+                return self._report(Outcome(raw, FAILED, link.item_id, f"{exc.reason}: {exc}"), started)
+
+    async def _fetch(self, raw: str, link: TikTokLink) -> Outcome:
+        session = self._client.session()
+        item = await self._client.resolve(link, session)
+        if item.item_id in self._claimed:
+            return Outcome(raw, DUPLICATE, item.item_id)
+        self._claimed.add(item.item_id)
+        if existing := self._existing(item.item_id):
+            return Outcome(raw, EXISTS, item.item_id, str(existing))
+        media = await self._client.extract(item, session)
+        partial = self._out / f".partial-{item.item_id}"
+        partial.mkdir(parents=True, exist_ok=True)
+        try:
+            if isinstance(media, Slideshow):
+                files = await self._client.download_images(media, partial, session)
+                if media.music and media.music.media:
+                    await self._client.download(media.music.media, partial / "sound.mp3", session)
+                final = self._out / item.item_id
+                partial.rename(final)
+                detail = f"{len(files)} images -> {final}"
+            else:
+                chosen, file = await self._client.download_video(media, partial, session)
+                final = self._out / f"{item.item_id}.mp4"
+                file.path.rename(final)
+                detail = f"video {chosen.width}x{chosen.height} {chosen.codec} {file.size / 1e6:.1f} MB -> {final}"
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+        return Outcome(raw, OK, item.item_id, detail)
+
+
+def _read_sources(urls: list[str], from_file: Path | None) -> list[str]:
+    words = list(urls)
+    if from_file is not None:
+        text = sys.stdin.read() if str(from_file) == "-" else from_file.read_text(encoding="utf-8")
+        words += [word for line in text.splitlines() if not line.lstrip().startswith("#") for word in line.split()]
+    return list(dict.fromkeys(words))  # the same text twice is one request
+
+
+async def run_fetch(settings: PipelineSettings, args: argparse.Namespace) -> int:
+    """Fetch every link; print a line per item and a summary. Non-zero when anything failed."""
+    if args.from_file is not None and str(args.from_file) != "-" and not args.from_file.is_file():
+        print(f"--from: file {str(args.from_file)!r} does not exist", file=sys.stderr)
+        return 2
+    sources = _read_sources(args.urls, args.from_file)
+    if not sources:
+        print("nothing to fetch: give links as arguments or with --from FILE", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    client = TikTokClient(settings)
+    fetcher = Fetcher(client, args.out, args.concurrency, len(sources))
+    try:
+        outcomes = await asyncio.gather(*(fetcher.fetch(raw, _single_link(raw)) for raw in sources))
+    finally:
+        await client.close()
+    return _summarize(outcomes)
+
+
+def _single_link(raw: str) -> TikTokLink | None:
+    links = find_links(raw)
+    return links[0] if len(links) == 1 else None
+
+
+def _summarize(outcomes: list[Outcome]) -> int:
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in (OK, EXISTS, DUPLICATE, FAILED)}
+    print(f"\n{counts[OK]} ok, {counts[EXISTS]} already there, {counts[DUPLICATE]} duplicates, {counts[FAILED]} failed")
+    for outcome in outcomes:
+        if outcome.status == FAILED:
+            print(f"  failed: {outcome.source}: {outcome.detail}")
+    return 1 if counts[FAILED] else 0
+
