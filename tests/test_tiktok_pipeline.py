@@ -324,3 +324,13 @@ async def test_include_host_puts_the_direct_connection_in_the_rotation(world, tr
         await client.close()
     assert hosts(world.proxy) == {"www.tiktok.com"} and hosts(egress) == {"www.tiktok.com"}
     assert page_hits(world, ITEM) == 1 and page_hits(world, ITEM + "9") == 1
+
+
+@pytest.mark.parametrize("world_proxies", [{"socks": ProxyConfig(socks=True, username="sock", password="s0cks-pw")}])
+async def test_socks5_proxy_with_credentials_carries_all_three_stages(world, client, tmp_path) -> None:
+    post = world.tiktok.add_video(ITEM)
+    short = world.tiktok.add_short_link("ZMsocks12", post.url)
+    session, video = await fetch_item(client, short)
+    _, file = await client.download_video(video, tmp_path, session, max_bytes=None)
+    assert file.path.read_bytes() == media.sample("h264.mp4")
+    assert {"vm.tiktok.com", "www.tiktok.com"} <= hosts(world.proxy)
