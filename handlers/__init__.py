@@ -8,19 +8,22 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand
 from aiogram_i18n.cores import BaseCore
 
-from handlers import membership, settings, start
+from handlers import inline, links, membership, music, settings, start
 from handlers.i18n import LANGUAGES, create_i18n_middleware
 
 # Each command with the translation key of its menu description.
 COMMANDS = (("start", "cmd-start"), ("help", "cmd-help"), ("lang", "cmd-lang"), ("mode", "cmd-mode"))
 
 
-def create_dispatcher(**workflow_data: Any) -> Dispatcher:
-    """The Dispatcher with every router; workflow_data (settings, repositories, clients) reaches
-    handlers as arguments."""
+def create_dispatcher(i18n_core: BaseCore, **workflow_data: Any) -> Dispatcher:
+    """The Dispatcher with every router; workflow_data (settings, repositories, the deliverer) reaches
+    handlers as arguments. Commands come before links, so "/help" is never taken for a bad link."""
     dispatcher = Dispatcher(**workflow_data)
-    create_i18n_middleware().setup(dispatcher)
-    dispatcher.include_routers(start.create_router(), settings.create_router(), membership.create_router())
+    create_i18n_middleware(i18n_core).setup(dispatcher)
+    dispatcher.include_routers(
+        start.create_router(), settings.create_router(), membership.create_router(),
+        music.create_router(), inline.create_router(), links.create_router(),
+    )
     dispatcher.startup.register(set_commands)
     return dispatcher
 

@@ -15,6 +15,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramServerError, Telegr
 
 from data import (
     ConfigError,
+    Platform,
     Repositories,
     Settings,
     create_engine,
@@ -24,6 +25,9 @@ from data import (
     session_factory,
 )
 from handlers import create_dispatcher
+from handlers.i18n import create_i18n_core, translator
+from media_types import Deliverer, ImageProcessor, TelegramAnswers
+from tiktok_api import TikTokClient
 
 log = logging.getLogger("bot")
 
@@ -34,6 +38,7 @@ def create_bot(settings: Settings) -> Bot:
     if settings.ssl_cert_file is not None:
         # aiogram pins certifi's bundle and offers no option for another one.
         session._connector_init["ssl"] = ssl.create_default_context(cafile=str(settings.ssl_cert_file))
+    session.middleware(TelegramAnswers())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -63,11 +68,22 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
     """Poll until SIGINT/SIGTERM (or cancellation), then close every session and pool."""
     engine = create_engine(settings.db_url)
     bot = create_bot(settings)
+    tiktok = TikTokClient(settings)
+    images = ImageProcessor()
     try:
         await ensure_reachable(engine)
         await migrate(engine)
         log.info("database ready at %s", safe_url(engine))
-        dispatcher = create_dispatcher(settings=settings, repositories=Repositories(session_factory(engine)))
+        repositories = Repositories(session_factory(engine))
+        i18n_core = create_i18n_core()
+        deliverer = Deliverer(
+            bot=bot, clients={Platform.TIKTOK: tiktok}, repositories=repositories,
+            translate=translator(i18n_core), images=images, upload_limit=settings.upload_limit,
+            storage_channel_id=settings.storage_channel_id, max_video_duration=settings.max_video_duration,
+        )
+        dispatcher = create_dispatcher(
+            i18n_core, settings=settings, repositories=repositories, deliverer=deliverer,
+        )
         await wait_for_telegram(bot)
         await bot.delete_webhook()
         await dispatcher.start_polling(
@@ -75,5 +91,7 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
         )
     finally:
         await bot.session.close()
+        await tiktok.close()
+        images.close()
         await engine.dispose()
     log.info("stopped")

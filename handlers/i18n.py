@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from aiogram.types import Chat, User
@@ -50,9 +51,18 @@ class ChatLanguageManager(BaseManager):
         await repositories.chats.set_language(chat_id, kind, locale)
 
 
-def create_i18n_middleware() -> I18nMiddleware:
-    return I18nMiddleware(
-        core=FluentRuntimeCore(path=LOCALE_DIR / "{locale}"),
-        manager=ChatLanguageManager(),
-        default_locale=DEFAULT_LANGUAGE,
-    )
+def create_i18n_core() -> FluentRuntimeCore:
+    return FluentRuntimeCore(path=LOCALE_DIR / "{locale}", default_locale=DEFAULT_LANGUAGE)
+
+
+def create_i18n_middleware(core: FluentRuntimeCore) -> I18nMiddleware:
+    return I18nMiddleware(core=core, manager=ChatLanguageManager(), default_locale=DEFAULT_LANGUAGE)
+
+
+def translator(core: FluentRuntimeCore) -> Callable[[str], Callable[..., str]]:
+    """language -> t(key, **arguments), for code that runs outside an update's i18n context."""
+
+    def for_language(language: str) -> Callable[..., str]:
+        return lambda key, **arguments: core.get(key, language, **arguments)
+
+    return for_language

@@ -54,3 +54,33 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def world_proxies() -> dict:
+    """The proxies of the offline TikTok; tests override this fixture to script bad ones."""
+    return {"main": "healthy"}
+
+
+@pytest.fixture
+def world(world_proxies):
+    from tests.fakes.world import TikTokWorld
+
+    with TikTokWorld(world_proxies) as world:
+        yield world
+
+
+@pytest.fixture
+def trust_world(world, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What export_ca_bundle does at start-up (the product's clients trust the world's test CA), undone
+    after the test."""
+    for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.setenv(variable, str(world.ca_path))
+
+
+@pytest.fixture
+def telegram():
+    from tests.fakes.telegram import FakeTelegram
+
+    with FakeTelegram() as fake:
+        yield fake

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from handlers.i18n import LANGUAGES
 from tests.fakes.telegram import FakeTelegram
@@ -10,12 +9,6 @@ from tests.harness import eventually, running_bot
 
 USER = 1001
 GROUP = -100500
-
-
-@pytest.fixture
-def telegram():
-    with FakeTelegram() as fake:
-        yield fake
 
 
 def last_text(telegram: FakeTelegram, method: str = "sendMessage") -> str:

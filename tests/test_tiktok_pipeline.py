@@ -35,26 +35,8 @@ from tiktok_api import (
 ITEM = "7312345678901234567"
 
 
-@pytest.fixture
-def world_proxies() -> dict:
-    return {"main": "healthy"}
-
-
-@pytest.fixture
-def world(world_proxies) -> TikTokWorld:
-    with TikTokWorld(world_proxies) as world:
-        yield world
-
-
 def pipeline_settings(world: TikTokWorld, **overrides: object) -> PipelineSettings:
     return PipelineSettings(_env_file=None, proxy_file=world.proxy_file, ssl_cert_file=world.ca_path, **overrides)
-
-
-@pytest.fixture
-def trust_world(world: TikTokWorld, monkeypatch: pytest.MonkeyPatch) -> None:
-    """What export_ca_bundle does at start-up, undone after the test."""
-    for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        monkeypatch.setenv(variable, str(world.ca_path))
 
 
 @pytest.fixture

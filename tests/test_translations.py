@@ -11,12 +11,14 @@ from fluent.runtime import FluentBundle, FluentResource
 from fluent.syntax import ast as fluent_ast
 from fluent.syntax import parse
 
+from handlers import COMMANDS
 from handlers.i18n import LANGUAGES, LOCALE_DIR
+from media_types.texts import ERROR_KEYS
 from tests.fakes.telegram import html_error
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT_PACKAGES = ("handlers", "media_types", "tiktok_api", "instagram_api", "data")
-SAMPLE_ARGUMENTS = {"name": "Ann &amp; Bob", "bot": "test_bot"}
+SAMPLE_ARGUMENTS = {"name": "Ann &amp; Bob", "bot": "test_bot", "shown": 10, "total": 12, "minutes": 3, "megabytes": 50}
 
 
 def message_ids(language: str) -> list[str]:
@@ -54,12 +56,13 @@ def test_every_key_is_used_by_the_code() -> None:
 
 
 def test_every_key_the_code_asks_for_exists() -> None:
-    pattern = re.compile(r"""i18n\.get\(\s*["']([a-z0-9-]+)["']""")
+    pattern = re.compile(r"""(?:i18n\.get|\bt)\(\s*["']([a-z0-9-]+)["']""")
     asked = {
         key for package in PRODUCT_PACKAGES for path in (ROOT / package).rglob("*.py")
         for key in pattern.findall(path.read_text(encoding="utf-8"))
     }
     assert asked, "found no i18n.get calls: has the lookup style changed?"
+    asked |= set(ERROR_KEYS.values()) | {key for _, key in COMMANDS}
     assert sorted(asked - set(message_ids("en"))) == []
 
 

@@ -44,6 +44,11 @@ class TikTokClient:
         await self._http.close()
         self._extractor.close()
 
+    @staticmethod
+    def item_url(item_id: str) -> str:
+        """The canonical page of an item known only by its id (e.g. from a button)."""
+        return f"https://www.tiktok.com/@_/video/{item_id}"
+
     def session(self) -> ProxySession:
         """A new request's sticky place in the proxy rotation."""
         return self.proxies.session()

@@ -35,3 +35,37 @@ mode-turn-on = Bật chế độ tệp
 mode-turn-off = Tắt chế độ tệp
 
 settings-admins-only = Chỉ quản trị viên của nhóm mới có thể thay đổi cài đặt của nhóm.
+
+# Bên dưới mỗi nội dung được gửi: liên kết dẫn về bài đăng gốc.
+caption-source = 🔗 Nguồn
+button-sound = 🎵 Âm thanh
+button-loading = ⏳ Đang tải…
+sound-prompt = 🎵 Nhấn nút để lấy âm thanh của bài đăng này.
+images-more-in-private = Đang hiển thị { $shown }/{ $total } ảnh. Hãy gửi liên kết cho mình trong cuộc trò chuyện riêng để nhận tất cả.
+slideshow-gone = Slideshow này không còn khả dụng. Hãy chia sẻ lại liên kết.
+
+# Chế độ inline (@bot liên kết trong bất kỳ cuộc trò chuyện nào).
+inline-paste-link = Dán liên kết TikTok sau tên mình
+inline-not-configured-title = Chế độ inline chưa được thiết lập
+inline-not-configured-text = Chế độ inline của bot này chưa được thiết lập. Thay vào đó, hãy gửi liên kết cho bot trong cuộc trò chuyện riêng.
+inline-send-title = Gửi TikTok này
+inline-send-description = Video hoặc ảnh sẽ xuất hiện trong cuộc trò chuyện sau giây lát.
+inline-loading = ⏳ Đang tải…
+
+# Lý do không gửi được liên kết (chỉ trong cuộc trò chuyện riêng).
+error-deleted = 🗑 Bài đăng này đã bị xóa hoặc chưa từng tồn tại.
+error-under-review = ⏳ TikTok đang xem xét bài đăng này nên hiện chưa thể tải xuống. Hãy thử lại sau.
+error-private = 🔒 Bài đăng này ở chế độ riêng tư: chỉ người theo dõi tác giả mới xem được.
+error-region = 🌍 Bài đăng này không khả dụng ở khu vực mà mình tải xuống.
+error-login-required = 🔑 TikTok chỉ hiển thị bài đăng này cho người dùng đã đăng nhập nên mình không thể tải xuống.
+error-classified = 🔞 Bài đăng này bị giới hạn độ tuổi: TikTok chỉ hiển thị cho người dùng đủ tuổi đã đăng nhập.
+error-too-long = ⏱ Video này quá dài: mình chỉ gửi video dài tối đa { $minutes } phút.
+error-too-large = 📦 Video này quá lớn để gửi qua Telegram (hơn { $megabytes } MB).
+error-rate-limited = 🐢 TikTok đang giới hạn số lượng yêu cầu. Hãy thử lại sau một phút nhé.
+error-network = 📡 Mình không kết nối được với TikTok. Hãy thử lại sau giây lát nhé.
+error-invalid-link = 🔗 Liên kết này không dẫn đến bài đăng TikTok nào. Có thể liên kết đã hết hạn.
+error-unsupported = 🤷 Mình không thể tải xuống loại bài đăng này.
+error-unsupported-link = 🔗 Mình có thể tải video và bài đăng ảnh từ TikTok. Liên kết này không thuộc loại đó.
+error-no-link = 📎 Hãy gửi cho mình liên kết video hoặc bài đăng ảnh TikTok, ví dụ https://www.tiktok.com/@user/video/123 hoặc https://vm.tiktok.com/abc/
+error-not-a-link = 📎 Mình làm việc với liên kết: hãy gửi liên kết TikTok thay vì tệp hoặc tin nhắn thoại.
+error-unexpected = 😵 Có lỗi xảy ra ở phía mình. Hãy thử lại sau nhé.

@@ -107,6 +107,14 @@ class Call:
     def result(self) -> Any:
         return self.response.get("result")
 
+    def upload(self, reference: str) -> UploadedFile | None:
+        """The file behind a parameter name ("video") or an "attach://..." value (album items, thumbnails);
+        None when that value is a file id or URL, not an upload."""
+        value = self.params.get(reference, reference)
+        if isinstance(value, str) and value.startswith("attach://"):
+            return self.files.get(value.removeprefix("attach://"))
+        return None
+
 
 @dataclass
 class StoredFile:

@@ -1,0 +1,91 @@
+"""Inline mode: `@bot link` in any chat. The result first shows a placeholder; once chosen, the media is
+downloaded, uploaded to the storage channel and put into the inline message by its file id. Items
+already in the media cache are offered directly."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import (
+    ChosenInlineResult,
+    InlineQuery,
+    InlineQueryResultArticle,
+    InlineQueryResultCachedPhoto,
+    InlineQueryResultCachedVideo,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+)
+from aiogram_i18n import I18nContext
+
+from data import Platform, Surface
+from media_types import Deliverer, DeliveryJob, caption, loading_keyboard, music_keyboard, slide_keyboard
+from tiktok_api import LinkKind, find_links
+
+PENDING, CACHED = "p", "c"  # result id prefixes: "needs the chosen-result flow" / "complete as offered"
+
+
+async def answer_query(query: InlineQuery, deliverer: Deliverer, i18n: I18nContext) -> None:
+    links = find_links(query.query)
+    if not links:
+        await query.answer([], cache_time=60, is_personal=False, button=InlineQueryResultsButton(
+            text=i18n.get("inline-paste-link"), start_parameter="inline"))
+        return
+    if deliverer.storage_channel_id is None:
+        await query.answer([InlineQueryResultArticle(
+            id="not-configured", title=i18n.get("inline-not-configured-title"),
+            description=i18n.get("inline-not-configured-text"),
+            input_message_content=InputTextMessageContent(message_text=i18n.get("inline-not-configured-text")),
+        )], cache_time=300)
+        return
+    link = links[0]
+    result = await _cached_result(link.item_id, deliverer, i18n) if link.kind is not LinkKind.SHORT else None
+    if result is None:
+        result = InlineQueryResultCachedPhoto(
+            id=f"{PENDING}:{link.item_id or 'short'}", photo_file_id=await deliverer.placeholder_file_id(),
+            title=i18n.get("inline-send-title"), description=i18n.get("inline-send-description"),
+            caption=i18n.get("inline-loading"), reply_markup=loading_keyboard(i18n.get),
+        )
+    await query.answer([result], cache_time=0, is_personal=True)
+
+
+async def _cached_result(item_id: str, deliverer: Deliverer, i18n: I18nContext):
+    """An item already uploaded goes out as it is: no download, no upload, no placeholder."""
+    item = await deliverer.cached(Platform.TIKTOK, item_id)
+    if item is None:
+        return None
+    text = caption(item.description, item.url, i18n.get)
+    if item.kind == "video":
+        keyboard = music_keyboard(Platform.TIKTOK.value, item_id, i18n.get) if item.has_music else None
+        return InlineQueryResultCachedVideo(
+            id=f"{CACHED}:{item_id}", video_file_id=item.files[0].file_id, title=i18n.get("inline-send-title"),
+            caption=text, reply_markup=keyboard,
+        )
+    photos = [f for f in item.files if f.kind == "photo"]
+    if not photos:
+        return None
+    return InlineQueryResultCachedPhoto(
+        id=f"{CACHED}:{item_id}", photo_file_id=photos[0].file_id, title=i18n.get("inline-send-title"),
+        caption=text, reply_markup=slide_keyboard(Platform.TIKTOK.value, item_id, 0, len(photos), i18n.get,
+                                                  with_music=item.has_music),
+    )
+
+
+async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, i18n: I18nContext) -> None:
+    """Telegram reports the chosen result (inline feedback must be on: /setinlinefeedback in @BotFather)."""
+    links = find_links(result.query)
+    if not links or result.inline_message_id is None:
+        return
+    job = DeliveryJob(
+        platform=Platform.TIKTOK, link=links[0].url, surface=Surface.INLINE, language=i18n.locale,
+        user_id=result.from_user.id, inline_message_id=result.inline_message_id,
+    )
+    if result.result_id.startswith(f"{CACHED}:"):
+        await deliverer.record_cached_inline(job, result.result_id.split(":", 1)[1])
+    else:
+        await deliverer.deliver(job)
+
+
+def create_router() -> Router:
+    router = Router(name="inline")
+    router.inline_query.register(answer_query)
+    router.chosen_inline_result.register(deliver_chosen)
+    return router

@@ -1,0 +1,68 @@
+"""The buttons under delivered media: the sound, inline slideshow pages, and state-only buttons.
+Everything needed is in the callback data and the database, so old messages keep working after a restart."""
+
+from __future__ import annotations
+
+import re
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import or_f
+from aiogram.types import CallbackQuery, Message
+from aiogram_i18n import I18nContext
+
+from data import Platform, Repositories, Surface
+from media_types import Deliverer, DeliveryJob, MusicButton, Noop, SlidePage
+
+_ITEM_ID = re.compile(r"^\d{5,25}$")
+_KNOWN_PLATFORMS = [platform.value for platform in Platform]
+
+
+async def send_sound(
+    callback: CallbackQuery, callback_data: MusicButton, deliverer: Deliverer, repositories: Repositories,
+    i18n: I18nContext, bot: Bot,
+) -> None:
+    platform = Platform(callback_data.platform)
+    message = callback.message if isinstance(callback.message, Message) else None
+    if message is None:
+        # Under an inline message there is no chat to answer in: the sound goes to the user's private chat,
+        # which must exist.
+        chat = await repositories.chats.get(callback.from_user.id)
+        if chat is None or chat.blocked_at is not None:
+            me = await bot.me()
+            await callback.answer(url=f"https://t.me/{me.username}?start=sound")
+            return
+        chat_id, surface, reply_to = callback.from_user.id, Surface.PRIVATE, None
+    else:
+        chat_id, reply_to = message.chat.id, message.message_id
+        surface = Surface.PRIVATE if message.chat.type == ChatType.PRIVATE else Surface.GROUP
+    await callback.answer()
+    await deliverer.deliver_music(DeliveryJob(
+        platform=platform, link=deliverer.item_url(platform, callback_data.item_id), surface=surface,
+        language=i18n.locale, chat_id=chat_id, user_id=callback.from_user.id, reply_to=reply_to,
+    ))
+
+
+async def turn_page(callback: CallbackQuery, callback_data: SlidePage, deliverer: Deliverer, i18n: I18nContext) -> None:
+    if callback.inline_message_id is None:
+        await callback.answer()
+        return
+    shown = await deliverer.show_slide(
+        callback.inline_message_id, Platform(callback_data.platform), callback_data.item_id, callback_data.index,
+        i18n.locale,
+    )
+    await callback.answer(None if shown else i18n.get("slideshow-gone"))
+
+
+async def ignore(callback: CallbackQuery) -> None:
+    await callback.answer()
+
+
+def create_router() -> Router:
+    router = Router(name="music")
+    valid_item = F.item_id.regexp(_ITEM_ID) & F.platform.in_(_KNOWN_PLATFORMS)
+    router.callback_query.register(send_sound, MusicButton.filter(valid_item))
+    router.callback_query.register(turn_page, SlidePage.filter(valid_item))
+    router.callback_query.register(ignore, Noop.filter())
+    router.callback_query.register(ignore, or_f(MusicButton.filter(), SlidePage.filter()))  # forged or stale data
+    return router

@@ -1,0 +1,437 @@
+"""The delivery of one item to one chat: resolve -> media cache -> extract -> download -> convert ->
+send -> cache the file ids -> record. A DeliveryJob is plain data, so the same job can later run on a
+task-queue worker unchanged."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+import logging
+import secrets
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import (
+    BufferedInputFile,
+    FSInputFile,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    ReactionTypeEmoji,
+    ReplyParameters,
+)
+from aiogram.utils.chat_action import ChatActionSender
+from PIL import Image
+
+from data import MediaKind, Platform, Repositories, Surface
+from media_types.albums import MAX_ALBUM, split_albums
+from media_types.cache import DOCUMENTS, MEDIA, MUSIC, CachedItem, SentFile
+from media_types.images import ImageProcessor
+from media_types.texts import Translate, caption, error_text, music_keyboard, slide_keyboard
+from tiktok_api import (
+    ItemRef,
+    MediaError,
+    MediaRequest,
+    ProxySession,
+    Slideshow,
+    TikTokClient,
+    UnsupportedError,
+    Video,
+    parse_link,
+)
+
+log = logging.getLogger(__name__)
+
+WRONG_FILE_ID = "wrong file identifier"
+BLOCKED = "bot was blocked by the user"
+FAILURE_REACTION = "😢"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryJob:
+    """One item for one chat (or one inline message), as plain data."""
+
+    platform: Platform
+    link: str
+    surface: Surface
+    language: str
+    file_mode: bool = False
+    chat_id: int | None = None
+    user_id: int | None = None
+    reply_to: int | None = None
+    inline_message_id: str | None = None
+    request_id: str = field(default_factory=lambda: secrets.token_hex(6))
+
+
+class ChatBlockedError(Exception):
+    """The user blocked the bot: stop all work for this chat."""
+
+
+class Deliverer:
+    def __init__(
+        self, *, bot: Bot, clients: dict[Platform, TikTokClient], repositories: Repositories,
+        translate: Callable[[str], Translate], images: ImageProcessor, upload_limit: int,
+        storage_channel_id: int | None, max_video_duration: int,
+    ) -> None:
+        self._bot = bot
+        self._clients = clients
+        self._repositories = repositories
+        self._translate = translate
+        self._images = images
+        self._upload_limit = upload_limit
+        self.storage_channel_id = storage_channel_id
+        self._max_video_duration = max_video_duration
+        self._placeholder: str | None = None
+        self._placeholder_lock = asyncio.Lock()
+
+    # The entry points ------------------------------------------------------------------------------
+
+    async def deliver(self, job: DeliveryJob) -> None:
+        """Deliver the item, or tell the user why not; never raises for the user's sake."""
+        await self._guarded(job, self._deliver)
+
+    async def deliver_music(self, job: DeliveryJob) -> None:
+        """The item's sound as an audio file (the music button)."""
+        await self._guarded(job, self._deliver_music)
+
+    def item_url(self, platform: Platform, item_id: str) -> str:
+        return self._clients[platform].item_url(item_id)
+
+    async def cached(self, platform: Platform, item_id: str, variant: str = MEDIA) -> CachedItem | None:
+        entries = await self._repositories.media_cache.get(platform, item_id, variant)
+        return CachedItem.from_json(entries) if entries else None
+
+    async def record_cached_inline(self, job: DeliveryJob, item_id: str) -> None:
+        """An inline result offered from the cache was sent as it was: count it as a cache hit."""
+        item = await self.cached(job.platform, item_id)
+        await self._record(job, item_id, item.kind if item else "video", cache_hit=True)
+
+    async def placeholder_file_id(self) -> str:
+        """A small "loading" picture in the storage channel: what an inline result shows until the
+        real media replaces it (uploaded once per process)."""
+        async with self._placeholder_lock:
+            if self._placeholder is None:
+                message = await self._bot.send_photo(
+                    self.storage_channel_id, BufferedInputFile(_placeholder_jpeg(), "loading.jpg"),
+                    caption="inline placeholder",
+                )
+                self._placeholder = message.photo[-1].file_id
+            return self._placeholder
+
+    async def show_slide(self, inline_message_id: str, platform: Platform, item_id: str, index: int,
+                         language: str) -> bool:
+        """Show image `index` of an inline slideshow, from the media cache; False when it is gone."""
+        item = await self.cached(platform, item_id)
+        photos = [f for f in item.files if f.kind == "photo"] if item else []
+        if not photos:
+            return False
+        t = self._translate(language)
+        index %= len(photos)
+        await self._bot.edit_message_media(
+            inline_message_id=inline_message_id,
+            media=InputMediaPhoto(media=photos[index].file_id, caption=caption(item.description, item.url, t)),
+            reply_markup=slide_keyboard(platform.value, item_id, index, len(photos), t, with_music=item.has_music),
+        )
+        return True
+
+    # Error handling --------------------------------------------------------------------------------
+
+    async def _guarded(self, job: DeliveryJob, work: Callable[[DeliveryJob, Translate], Awaitable[None]]) -> None:
+        t = self._translate(job.language)
+        try:
+            if job.chat_id is not None:
+                async with ChatActionSender.upload_document(chat_id=job.chat_id, bot=self._bot):
+                    await work(job, t)
+            else:
+                await work(job, t)
+        except ChatBlockedError:
+            log.info("chat %s blocked the bot; its request %s is dropped", job.chat_id, job.request_id)
+            await self._repositories.chats.mark_blocked(job.chat_id, "private")
+        except MediaError as exc:
+            log.info("request %s (%s) failed: %s: %s", job.request_id, job.link, exc.reason, exc)
+            await self._report(job, error_text(exc, t, max_duration=self._max_video_duration,
+                                               upload_limit=self._upload_limit))
+        except Exception:
+            log.exception("request %s (%s) failed unexpectedly", job.request_id, job.link)
+            await self._report(job, t("error-unexpected"))
+
+    async def _report(self, job: DeliveryJob, text: str) -> None:
+        """Private chats get the reason; groups a reaction at most; inline messages show it in place."""
+        try:
+            if job.surface is Surface.PRIVATE:
+                await self._bot.send_message(job.chat_id, text, reply_parameters=self._reply(job))
+            elif job.surface is Surface.GROUP and job.reply_to is not None:
+                await self._bot.set_message_reaction(
+                    job.chat_id, job.reply_to, reaction=[ReactionTypeEmoji(emoji=FAILURE_REACTION)],
+                )
+            elif job.inline_message_id is not None:
+                await self._bot.edit_message_caption(inline_message_id=job.inline_message_id, caption=text)
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            log.warning("could not report the failure of request %s: %s", job.request_id, exc.message)
+
+    # The pipeline ----------------------------------------------------------------------------------
+
+    async def _deliver(self, job: DeliveryJob, t: Translate) -> None:
+        client = self._clients[job.platform]
+        session = client.session()
+        item = await client.resolve(parse_link(job.link), session)
+        variant = DOCUMENTS if job.file_mode and job.surface is not Surface.INLINE else MEDIA
+        cached = await self.cached(job.platform, item.item_id, variant)
+        if cached is not None:
+            try:
+                await self._send_cached(job, item, cached, t)
+            except TelegramBadRequest as exc:
+                if WRONG_FILE_ID not in exc.message.lower():
+                    raise
+                log.warning("file ids of %s are no longer valid; uploading again", item.item_id)
+                await self._repositories.media_cache.drop(job.platform, item.item_id, variant)
+            else:
+                await self._record(job, item.item_id, cached.kind, cache_hit=True)
+                return
+        media = await client.extract(item, session)
+        with tempfile.TemporaryDirectory(prefix="delivery-") as workdir:
+            if isinstance(media, Video):
+                sent = await self._send_new_video(job, client, media, session, Path(workdir), t)
+            else:
+                sent = await self._send_new_slideshow(job, client, media, session, Path(workdir), t)
+        await self._repositories.media_cache.put(job.platform, item.item_id, variant, sent.to_json())
+        await self._record(job, item.item_id, sent.kind, cache_hit=False)
+
+    async def _deliver_music(self, job: DeliveryJob, t: Translate) -> None:
+        client = self._clients[job.platform]
+        session = client.session()
+        item = await client.resolve(parse_link(job.link), session)
+        cached = await self.cached(job.platform, item.item_id, MUSIC)
+        if cached is not None:
+            try:
+                await self._call(self._bot.send_audio(job.chat_id, cached.files[0].file_id,
+                                                      reply_parameters=self._reply(job)))
+            except TelegramBadRequest as exc:
+                if WRONG_FILE_ID not in exc.message.lower():
+                    raise
+                await self._repositories.media_cache.drop(job.platform, item.item_id, MUSIC)
+            else:
+                await self._record(job, item.item_id, MediaKind.MUSIC, cache_hit=True)
+                return
+        media = await client.extract(item, session)
+        if media.music is None or media.music.media is None:
+            raise UnsupportedError(f"{item.item_id} has no sound")
+        music = media.music
+        with tempfile.TemporaryDirectory(prefix="music-") as workdir:
+            audio = await client.download(music.media, Path(workdir) / f"{item.item_id}.mp3", session,
+                                          max_bytes=self._upload_limit)
+            cover = await self._thumbnail(client, music.cover, Path(workdir), session)
+            message = await self._call(self._bot.send_audio(
+                job.chat_id, FSInputFile(audio.path, filename=f"{_file_title(music.title)}.mp3"),
+                title=music.title or None, performer=music.author or None, duration=music.duration,
+                thumbnail=cover, reply_parameters=self._reply(job),
+            ))
+        sent = CachedItem("music", item.url, files=(SentFile("audio", message.audio.file_id),))
+        await self._repositories.media_cache.put(job.platform, item.item_id, MUSIC, sent.to_json())
+        await self._record(job, item.item_id, MediaKind.MUSIC, cache_hit=False)
+
+    # Sending what was just downloaded ---------------------------------------------------------------
+
+    async def _send_new_video(self, job: DeliveryJob, client: TikTokClient, video: Video, session: ProxySession,
+                              workdir: Path, t: Translate) -> CachedItem:
+        chosen, file = await client.download_video(video, workdir, session, max_bytes=self._upload_limit)
+        thumbnail = await self._thumbnail(client, video.cover, workdir, session)
+        upload = FSInputFile(file.path, filename=f"{video.item.item_id}.mp4")
+        text = caption(video.description, video.item.url, t)
+        has_music = video.music is not None and video.music.media is not None
+        keyboard = music_keyboard(job.platform.value, video.item.item_id, t) if has_music else None
+        if job.surface is Surface.INLINE:
+            message = await self._call(self._bot.send_video(
+                self.storage_channel_id, upload, width=chosen.width, height=chosen.height, duration=video.duration,
+                thumbnail=thumbnail, supports_streaming=True, caption=self._storage_caption(job, video.item),
+            ))
+            await self._bot.edit_message_media(
+                inline_message_id=job.inline_message_id,
+                media=InputMediaVideo(media=message.video.file_id, caption=text, supports_streaming=True),
+                reply_markup=keyboard,
+            )
+            sent = SentFile("video", message.video.file_id)
+        elif job.file_mode:
+            message = await self._call(self._bot.send_document(
+                job.chat_id, upload, thumbnail=thumbnail, caption=text, reply_markup=keyboard,
+                reply_parameters=self._reply(job),
+            ))
+            sent = SentFile("document", message.document.file_id)
+        else:
+            message = await self._call(self._bot.send_video(
+                job.chat_id, upload, width=chosen.width, height=chosen.height, duration=video.duration,
+                thumbnail=thumbnail, supports_streaming=True, caption=text, reply_markup=keyboard,
+                reply_parameters=self._reply(job),
+            ))
+            sent = SentFile("video", message.video.file_id)
+        return CachedItem("video", video.item.url, video.description, has_music, (sent,))
+
+    async def _send_new_slideshow(self, job: DeliveryJob, client: TikTokClient, slideshow: Slideshow,
+                                  session: ProxySession, workdir: Path, t: Translate) -> CachedItem:
+        files = await client.download_images(slideshow, workdir, session)
+        has_music = slideshow.music is not None and slideshow.music.media is not None
+        if job.file_mode and job.surface is not Surface.INLINE:
+            uploads = [("document", FSInputFile(f.path)) for f in files]
+        else:
+            plans = await asyncio.gather(*(self._images.prepare_photo(f.path, workdir) for f in files))
+            for plan in plans:
+                if plan.converted or plan.as_document:
+                    log.info("image %s of %s: %s", plan.path.name, slideshow.item.item_id, plan.reason)
+            uploads = [("document" if p.as_document else "photo", FSInputFile(p.path)) for p in plans]
+        cached = CachedItem("images", slideshow.item.url, slideshow.description, has_music)
+        if job.surface is Surface.INLINE:
+            sent = await self._upload_albums(self.storage_channel_id, uploads,
+                                             self._storage_caption(job, slideshow.item), reply=None)
+            cached = _with_files(cached, sent)
+            await self.show_inline_first_slide(job, cached, slideshow.item.item_id, t)
+            return cached
+        sent = await self._send_albums(job, slideshow.item.item_id, uploads, cached, t)
+        return _with_files(cached, sent)
+
+    async def show_inline_first_slide(self, job: DeliveryJob, cached: CachedItem, item_id: str, t: Translate) -> None:
+        photos = [f for f in cached.files if f.kind == "photo"]
+        if not photos:  # nothing Telegram shows as a photo: the first file as a document
+            await self._bot.edit_message_media(
+                inline_message_id=job.inline_message_id,
+                media=InputMediaDocument(media=cached.files[0].file_id, caption=caption(cached.description,
+                                                                                        cached.url, t)),
+            )
+            return
+        await self._bot.edit_message_media(
+            inline_message_id=job.inline_message_id,
+            media=InputMediaPhoto(media=photos[0].file_id, caption=caption(cached.description, cached.url, t)),
+            reply_markup=slide_keyboard(job.platform.value, item_id, 0, len(photos), t, with_music=cached.has_music),
+        )
+
+    async def _send_albums(self, job: DeliveryJob, item_id: str, uploads: list[tuple[str, object]],
+                           item: CachedItem, t: Translate) -> list[SentFile]:
+        """Photos (and documents, which may not share an album with them) in albums of 2-10; in groups
+        only the first album's worth, with a note (README: groups get at most 10 images)."""
+        note = ""
+        if job.surface is Surface.GROUP and len(uploads) > MAX_ALBUM:
+            note = t("images-more-in-private", shown=MAX_ALBUM, total=len(uploads))
+            uploads = uploads[:MAX_ALBUM]
+        sent = await self._upload_albums(job.chat_id, uploads, caption(item.description, item.url, t, note=note),
+                                         reply=self._reply(job))
+        if item.has_music:
+            await self._call(self._bot.send_message(
+                job.chat_id, t("sound-prompt"),
+                reply_markup=music_keyboard(job.platform.value, item_id, t),
+            ))
+        return sent
+
+    async def _upload_albums(self, chat_id: int, uploads: list[tuple[str, object]], text: str,
+                             reply: ReplyParameters | None) -> list[SentFile]:
+        """Send files of one kind after the other in albums Telegram accepts; the caption goes on the
+        very first item. Returns the file ids in order."""
+        sent: list[SentFile] = []
+        first = True
+        for kind in ("photo", "document"):
+            group = [upload for k, upload in uploads if k == kind]
+            for album in split_albums(group):
+                item_caption = text if first else None
+                if len(album) == 1:
+                    send = self._bot.send_photo if kind == "photo" else self._bot.send_document
+                    message = await self._call(send(chat_id, album[0], caption=item_caption, reply_parameters=reply))
+                    messages = [message]
+                else:
+                    media_type = InputMediaPhoto if kind == "photo" else InputMediaDocument
+                    media = [media_type(media=upload, caption=item_caption if i == 0 else None)
+                             for i, upload in enumerate(album)]
+                    messages = await self._call(self._bot.send_media_group(chat_id, media, reply_parameters=reply))
+                sent += [_sent_file(message) for message in messages]
+                first = False
+        return sent
+
+    async def _send_cached(self, job: DeliveryJob, item: ItemRef, cached: CachedItem, t: Translate) -> None:
+        """Send by Telegram file ids: no download, no upload."""
+        keyboard = music_keyboard(job.platform.value, item.item_id, t) if cached.has_music else None
+        text = caption(cached.description, cached.url, t)
+        if job.surface is Surface.INLINE:
+            if cached.kind == "images":
+                await self.show_inline_first_slide(job, cached, item.item_id, t)
+            else:
+                await self._bot.edit_message_media(
+                    inline_message_id=job.inline_message_id,
+                    media=InputMediaVideo(media=cached.files[0].file_id, caption=text), reply_markup=keyboard,
+                )
+            return
+        if cached.kind == "images":
+            uploads = [(f.kind, f.file_id) for f in cached.files]
+            await self._send_albums(job, item.item_id, uploads, cached, t)
+            return
+        file = cached.files[0]
+        send = self._bot.send_document if file.kind == "document" else self._bot.send_video
+        extra = {} if file.kind == "document" else {"supports_streaming": True}
+        await self._call(send(job.chat_id, file.file_id, caption=text, reply_markup=keyboard,
+                              reply_parameters=self._reply(job), **extra))
+
+    # Helpers ---------------------------------------------------------------------------------------
+
+    async def _call(self, request: Awaitable) -> object:
+        """A send to the job's chat: "bot was blocked by the user" ends all work for that chat."""
+        try:
+            return await request
+        except TelegramForbiddenError as exc:
+            if BLOCKED in exc.message.lower():
+                raise ChatBlockedError(exc.message) from None
+            raise
+
+    async def _thumbnail(self, client: TikTokClient, cover: MediaRequest | None, workdir: Path,
+                         session: ProxySession) -> BufferedInputFile | None:
+        """The cover as a Telegram thumbnail; a missing cover never fails the delivery."""
+        if cover is None:
+            return None
+        try:
+            file = await client.download(cover, workdir / "cover", session, max_bytes=20 * 1024 * 1024)
+            data = await self._images.make_thumbnail(file.path)
+        except MediaError as exc:
+            log.info("no thumbnail: %s", exc)
+            return None
+        return BufferedInputFile(data, "thumbnail.jpg") if data else None
+
+    @staticmethod
+    def _reply(job: DeliveryJob) -> ReplyParameters | None:
+        if job.reply_to is None:
+            return None
+        return ReplyParameters(message_id=job.reply_to, allow_sending_without_reply=True)
+
+    @staticmethod
+    def _storage_caption(job: DeliveryJob, item: ItemRef) -> str:
+        """No personal data in the storage channel: the item and an opaque request id only."""
+        return f"{html.escape(item.url)}\nrequest {job.request_id}"
+
+    async def _record(self, job: DeliveryJob, item_id: str, kind: str, *, cache_hit: bool) -> None:
+        await self._repositories.downloads.record(
+            user_id=job.user_id, chat_id=job.chat_id, surface=job.surface, platform=job.platform,
+            item_id=item_id, kind=MediaKind(kind), cache_hit=cache_hit,
+        )
+
+
+def _sent_file(message: Message) -> SentFile:
+    if message.photo:
+        return SentFile("photo", message.photo[-1].file_id)
+    if message.video:
+        return SentFile("video", message.video.file_id)
+    return SentFile("document", message.document.file_id)
+
+
+def _with_files(item: CachedItem, files: list[SentFile]) -> CachedItem:
+    return CachedItem(item.kind, item.url, item.description, item.has_music, tuple(files))
+
+
+def _file_title(title: str) -> str:
+    cleaned = "".join(ch for ch in title if ch.isalnum() or ch in " -_.")[:60].strip()
+    return cleaned or "sound"
+
+
+def _placeholder_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 320), (24, 24, 32)).save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()

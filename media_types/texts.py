@@ -1,0 +1,121 @@
+"""Everything the user reads besides the media: captions, buttons, and the one table that turns a
+pipeline error into a localized message. All user and TikTok text is HTML-escaped here."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from tiktok_api.errors import (
+    ClassifiedContentError,
+    InvalidLinkError,
+    ItemDeletedError,
+    ItemPrivateError,
+    ItemUnderReviewError,
+    LoginRequiredError,
+    MediaError,
+    NetworkError,
+    RateLimitedError,
+    RegionBlockedError,
+    TooLargeError,
+    TooLongError,
+    UnsupportedError,
+)
+
+CAPTION_LIMIT = 1024  # Telegram's, counted in UTF-16 code units after entity parsing
+
+# A translator: (key, **arguments) -> text in the chat's language.
+Translate = Callable[..., str]
+
+ERROR_KEYS: dict[type[MediaError], str] = {
+    ItemDeletedError: "error-deleted",
+    ItemUnderReviewError: "error-under-review",
+    ItemPrivateError: "error-private",
+    RegionBlockedError: "error-region",
+    LoginRequiredError: "error-login-required",
+    ClassifiedContentError: "error-classified",
+    TooLongError: "error-too-long",
+    TooLargeError: "error-too-large",
+    RateLimitedError: "error-rate-limited",
+    NetworkError: "error-network",
+    InvalidLinkError: "error-invalid-link",
+    UnsupportedError: "error-unsupported",
+}
+
+
+class MusicButton(CallbackData, prefix="mu"):
+    """Press to get the item's sound; plain data, so it works on messages sent before a restart."""
+
+    platform: str
+    item_id: str
+
+
+class SlidePage(CallbackData, prefix="sl"):
+    """Previous/next in an inline slideshow; the file ids come from the media cache, not from memory."""
+
+    platform: str
+    item_id: str
+    index: int
+
+
+class Noop(CallbackData, prefix="noop"):
+    """A button that only shows state (the page counter, "downloading…")."""
+
+
+def error_text(error: MediaError, t: Translate, *, max_duration: int, upload_limit: int) -> str:
+    key = next((key for kind, key in ERROR_KEYS.items() if isinstance(error, kind)), "error-unexpected")
+    return t(key, minutes=max(1, max_duration // 60), megabytes=upload_limit // (1024 * 1024))
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _truncate(text: str, limit: int) -> str:
+    """Cut to `limit` UTF-16 code units, ending with an ellipsis when anything was cut."""
+    if utf16_length(text) <= limit:
+        return text
+    while utf16_length(text) > limit - 1:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def caption(description: str, url: str, t: Translate, *, note: str = "") -> str:
+    """The TikTok description, then the source link (and an optional note), as Telegram HTML."""
+    label = t("caption-source")
+    tail = f"\n\n{note}" if note else ""
+    room = CAPTION_LIMIT - utf16_length(label) - utf16_length(tail) - 2
+    text = _truncate(description.strip(), max(room, 0))
+    body = f"{html.escape(text)}\n\n" if text else ""
+    return f'{body}<a href="{html.escape(url, quote=True)}">{html.escape(label)}</a>{html.escape(tail)}'
+
+
+def music_keyboard(platform: str, item_id: str, t: Translate) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(
+        text=t("button-sound"), callback_data=MusicButton(platform=platform, item_id=item_id).pack(),
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def loading_keyboard(t: Translate) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=t("button-loading"), callback_data=Noop().pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def slide_keyboard(platform: str, item_id: str, index: int, total: int, t: Translate,
+                   *, with_music: bool) -> InlineKeyboardMarkup:
+    """◀ 3/12 ▶ (wrapping around), and the sound button under it."""
+    navigation = [
+        InlineKeyboardButton(text="◀", callback_data=SlidePage(
+            platform=platform, item_id=item_id, index=(index - 1) % total).pack()),
+        InlineKeyboardButton(text=f"{index + 1}/{total}", callback_data=Noop().pack()),
+        InlineKeyboardButton(text="▶", callback_data=SlidePage(
+            platform=platform, item_id=item_id, index=(index + 1) % total).pack()),
+    ]
+    rows = [navigation]
+    if with_music:
+        rows.append(music_keyboard(platform, item_id, t).inline_keyboard[0])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
