@@ -20,14 +20,17 @@ USER = 4242
 
 @pytest.fixture
 def telegram():
+    """This module's fake Telegram knows the bot by a token of its own, to grep the logs for it."""
     with FakeTelegram(token=TOKEN) as fake:
         yield fake
 
 
-def start_bot(telegram: FakeTelegram, tmp_path: Path, command: tuple[str, ...] = ()) -> subprocess.Popen:
+def start_bot(telegram: FakeTelegram, tmp_path: Path, command: tuple[str, ...] = (),
+              env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start the bot as its own process group, the way a terminal or a service manager runs it."""
     env = {
         **os.environ,
+        **(env or {}),
         "BOT_TOKEN": TOKEN,
         "TG_SERVER": telegram.base_url,
         "DB_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
@@ -93,3 +96,28 @@ async def test_make_run_polls_and_answers_start(telegram, tmp_path) -> None:
     finally:
         code, output, _ = stop(process, signal.SIGINT)
     assert "Traceback" not in output, output
+
+
+async def test_bot_process_delivers_a_video_and_a_slideshow_from_the_offline_tiktok(telegram, tmp_path) -> None:
+    """The whole product as operators run it: env from the world (PROXY_FILE with a password, SSL_CERT_FILE),
+    real yt-dlp and curl_cffi in the process, image conversion in its process pool."""
+    from tests.fakes import media
+    from tests.fakes.world import ProxyConfig, TikTokWorld
+
+    with TikTokWorld({"paid": ProxyConfig(username="buyer", password="pr0xy-s3cret")}) as world:
+        video = world.tiktok.add_video("7312345678901234567")
+        images = [media.heic(300, 400), media.jpeg(320, 480)]
+        slides = world.tiktok.add_slideshow("7312345678901234568", images=images)
+        process = start_bot(telegram, tmp_path, env=world.env())
+        try:
+            await telegram.await_polling(timeout=60)
+            telegram.private_message(USER, f"{video.url} and {slides.url}")
+            [sent] = await telegram.await_for("sendVideo", timeout=60)
+            [album] = await telegram.await_for("sendMediaGroup", timeout=60)
+        finally:
+            code, output, _ = stop(process)
+    assert sent.ok and sent.upload("video").data == media.sample("h264.mp4")
+    uploads = [album.upload(item["media"]).data for item in album.params["media"]]
+    assert uploads[1] == images[1] and uploads[0][:2] == b"\xff\xd8"  # the HEIC went out as a JPEG
+    assert code == 0, output
+    assert "pr0xy-s3cret" not in output and TOKEN.split(":")[1] not in output
