@@ -12,7 +12,6 @@ objects and recorded for assertions.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
 import io
 import itertools
@@ -30,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-
 from PIL import Image
+
+from tests.fakes.server import BackgroundServer
 
 logger = logging.getLogger(__name__)
 API_JSON = Path(__file__).with_name("botapi") / "api.json"
@@ -624,13 +624,15 @@ def _sample_jpeg() -> bytes:
 # --------------------------------------------------------------------------- the server
 
 
-class FakeTelegram:
+class FakeTelegram(BackgroundServer):
     """A Bot API server on 127.0.0.1 running in its own thread, usable from sync and async tests alike."""
 
+    thread_name = "fake-telegram"
+
     def __init__(self, token: str = "123456:TEST-token") -> None:
+        super().__init__()
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
-        self.port: int | None = None
         self._spec = load_spec()
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -666,8 +668,6 @@ class FakeTelegram:
             "getChatMember": self._get_chat_member,
             "getFile": self._get_file,
         }
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._update_arrived: asyncio.Event | None = None
         self._closing = False
@@ -680,52 +680,8 @@ class FakeTelegram:
             raise RuntimeError("FakeTelegram is not started")
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> FakeTelegram:
-        """Bind a free port and serve from a background thread; returns once it accepts connections."""
-        if self._thread is not None:
-            raise RuntimeError("FakeTelegram is already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        self._closing = False
-        self._loop = asyncio.new_event_loop()
-        ready: concurrent.futures.Future[None] = concurrent.futures.Future()
-        self._thread = threading.Thread(target=self._serve, args=(sock, ready), name="fake-telegram", daemon=True)
-        self._thread.start()
-        try:
-            ready.result(timeout=10)
-        except BaseException:
-            self._thread = None
-            raise
-        return self
-
-    def stop(self) -> None:
-        """Answer pending long polls, close connections and join the server thread."""
-        if self._thread is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-        self._thread = self._loop = None
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def _serve(self, sock: socket.socket, ready: concurrent.futures.Future[None]) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._open(sock))
-        except BaseException as error:  # report start-up failures to start()
-            ready.set_exception(error)
-            return
-        ready.set_result(None)
-        self._loop.run_forever()
-
     async def _open(self, sock: socket.socket) -> None:
+        self._closing = False
         self._update_arrived = asyncio.Event()
         app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
@@ -734,7 +690,8 @@ class FakeTelegram:
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
 
-    async def _shutdown(self) -> None:
+    async def _close(self) -> None:
+        """Answer pending long polls and close connections."""
         self._closing = True
         self._update_arrived.set()
         await self._runner.cleanup()

@@ -30,7 +30,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from tests.fakes import media
-from tests.fakes.proxy import BackgroundServer
+from tests.fakes.server import BackgroundServer
 
 WEBPAGE = "https://www.tiktok.com"
 PAGE_HOSTS = frozenset({"www.tiktok.com", "tiktok.com", "m.tiktok.com"})

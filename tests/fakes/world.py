@@ -21,7 +21,8 @@ from pathlib import Path
 
 import trustme
 
-from tests.fakes.proxy import BackgroundServer, InterceptingProxy, Socks5Proxy, dead_proxy_url
+from tests.fakes.proxy import InterceptingProxy, Socks5Proxy, dead_proxy_url
+from tests.fakes.server import BackgroundServer
 from tests.fakes.tiktok import FakeTikTok
 
 
