@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from handlers.i18n import LANGUAGES
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import eventually, running_bot

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import pytest
 from PIL import Image
 
-from data import MediaKind, Platform, Surface
+from data import Platform
 from media_types.albums import album_sizes
 from tests.fakes import media
 from tests.fakes.tiktok import Music as FakeMusic
@@ -338,5 +338,17 @@ async def test_reply_to_a_deleted_message_is_sent_without_the_reply(telegram, wo
     assert calls[1].ok
 
 
-# keep the enum imports meaningful for readers of the recorded rows
-assert (Surface.PRIVATE.value, MediaKind.VIDEO.value) == ("private", "video")
+
+async def test_sound_under_an_inline_message_goes_to_the_private_chat_or_offers_start(
+    telegram, world, video, tmp_path,
+):
+    async with bot_in_world(telegram, world, tmp_path) as bot:
+        telegram.callback_query(OTHER, f"mu:tiktok:{VIDEO_ID}", inline_message_id="inline-9")
+        offer = (await telegram.await_for("answerCallbackQuery", timeout=30))[-1]
+        assert offer.params["url"] == "https://t.me/test_downloader_bot?start=sound"
+        assert telegram.calls_to("sendAudio") == []
+
+        await bot.repositories.chats.register(USER, "private")
+        telegram.callback_query(USER, f"mu:tiktok:{VIDEO_ID}", inline_message_id="inline-9")
+        [audio] = await telegram.await_for("sendAudio", timeout=30)
+    assert audio.params["chat_id"] == USER and audio.upload("audio").data == media.sample("sound.mp3")
