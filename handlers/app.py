@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -64,6 +65,17 @@ async def wait_for_telegram(bot: Bot) -> None:
             return
 
 
+async def _stop_polling(dispatcher: Dispatcher, polling: asyncio.Task) -> None:
+    """What SIGTERM does, for a cancelled run_bot: aiogram leaves its polling loop running when
+    start_polling itself is cancelled, so stop it through the dispatcher."""
+    try:
+        await dispatcher.stop_polling()
+    except RuntimeError:  # still starting up: nothing polls yet
+        polling.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await polling
+
+
 async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
     """Poll until SIGINT/SIGTERM (or cancellation), then close every session and pool."""
     engine = create_engine(settings.db_url)
@@ -86,9 +98,14 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
         )
         await wait_for_telegram(bot)
         await bot.delete_webhook()
-        await dispatcher.start_polling(
+        polling = asyncio.create_task(dispatcher.start_polling(
             bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=handle_signals,
-        )
+        ))
+        try:
+            await asyncio.shield(polling)
+        except asyncio.CancelledError:
+            await _stop_polling(dispatcher, polling)
+            raise
     finally:
         await bot.session.close()
         await tiktok.close()
