@@ -86,6 +86,7 @@ async def test_cache_hit_sends_by_file_id_without_download_or_upload(telegram, w
     async with bot_in_world(telegram, world, tmp_path) as bot:
         telegram.private_message(USER, video.url)
         [first] = await telegram.await_for("sendVideo", timeout=30)
+        await downloads(bot)  # recorded last, after the file ids are cached
         traffic = len(world.tiktok.requests)
         telegram.private_message(OTHER, video.url)
         second = (await telegram.await_for("sendVideo", count=2, timeout=30))[-1]
@@ -99,12 +100,14 @@ async def test_wrong_file_id_is_dropped_and_the_item_uploaded_again(telegram, wo
     async with bot_in_world(telegram, world, tmp_path) as bot:
         telegram.private_message(USER, video.url)
         [first] = await telegram.await_for("sendVideo", timeout=30)
+        await downloads(bot)  # recorded last, after the file ids are cached
         stale = first.result["video"]["file_id"]
         telegram.forget_file_id(stale)
         telegram.private_message(USER, video.url)
         calls = await telegram.await_for("sendVideo", count=3, timeout=30)
         assert calls[1].params["video"] == stale and "wrong file identifier" in calls[1].error
         assert calls[2].ok and calls[2].upload("video").data == media.sample("h264.mp4")
+        await downloads(bot, 2)
         cached = await bot.repositories.media_cache.get(Platform.TIKTOK, VIDEO_ID, "media")
         assert cached[1]["file_id"] == calls[2].result["video"]["file_id"]
 
