@@ -7,7 +7,6 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
-
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
@@ -96,6 +95,13 @@ class Settings(PipelineSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     storage_channel_id: int | None = None
     max_user_queue_size: int = Field(3, ge=1, le=100)
+    max_group_queue_size: int = Field(10, ge=1, le=1000)
+    max_concurrent_deliveries: int = Field(8, ge=1, le=1000)
+    spam_max_links: int = Field(8, ge=1, le=1000)
+    spam_window_seconds: float = Field(10.0, gt=0, le=3600)
+    spam_mute_seconds: float = Field(60.0, ge=0, le=86400)
+    shutdown_grace_seconds: float = Field(25.0, ge=0, le=600)
+    metrics_port: int | None = Field(None, ge=1, le=65535)
 
     @field_validator("bot_token")
     @classmethod

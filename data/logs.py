@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
 from collections.abc import Iterable
+
+# Bound once per update (and per item once it is known), read by every log line of that request.
+_CONTEXT: contextvars.ContextVar[tuple[tuple[str, object], ...]] = contextvars.ContextVar("log_context", default=())
+
+
+def bind(**fields: object) -> None:
+    """Add fields (update, chat, item...) to every log line of the current task and its children."""
+    current = dict(_CONTEXT.get())
+    current.update({key: value for key, value in fields.items() if value is not None})
+    _CONTEXT.set(tuple(current.items()))
+
+
+class _ContextFields(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        fields = _CONTEXT.get()
+        record.context = (" [" + " ".join(f"{key}={value}" for key, value in fields) + "]") if fields else ""
+        return True
 
 
 class RedactSecrets(logging.Filter):
@@ -36,7 +54,8 @@ _CHATTY = ("alembic", "aiogram.event", "asyncio")
 def configure_logging(level: str, secrets: Iterable[str], *, quiet: Iterable[str] = ()) -> None:
     """One handler on stderr for everything; `quiet` loggers (and chatty libraries) only warn."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s%(context)s: %(message)s"))
+    handler.addFilter(_ContextFields())
     handler.addFilter(RedactSecrets(secrets))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for name in (*_CHATTY, *quiet):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Enum, Index, Integer, String, false, func
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Enum, ForeignKey, Index, Integer, String, false, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -85,3 +85,56 @@ class MediaCacheEntry(Base):
     variant: Mapped[str] = mapped_column(String(32), primary_key=True)
     file_ids: Mapped[list[dict]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Failure(Base):
+    """A request that could not be delivered, with the pipeline's reason (for /stats)."""
+
+    __tablename__ = "failures"
+    __table_args__ = (Index("ix_failures_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    surface: Mapped[Surface] = mapped_column(_enum(Surface, "surface"))
+    platform: Mapped[Platform] = mapped_column(_enum(Platform, "platform"))
+    reason: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class BroadcastStatus(enum.StrEnum):
+    DRAFT = "draft"  # waiting for the admin's confirmation
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class RecipientStatus(enum.StrEnum):
+    SENDING = "sending"  # claimed; if the process died here, the outcome is unknown and it is never resent
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+class Broadcast(Base):
+    """An admin's message copied to every chat that has not blocked the bot."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
+    admin_id: Mapped[int] = mapped_column(BigInteger)
+    source_chat_id: Mapped[int] = mapped_column(BigInteger)
+    source_message_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[BroadcastStatus] = mapped_column(_enum(BroadcastStatus, "broadcast_status"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BroadcastRecipient(Base):
+    __tablename__ = "broadcast_recipients"
+
+    broadcast_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True,
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    status: Mapped[RecipientStatus] = mapped_column(_enum(RecipientStatus, "recipient_status"))

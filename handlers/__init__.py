@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand
 from aiogram_i18n.cores import BaseCore
 
-from handlers import inline, links, membership, music, settings, start
+from handlers import admin, inline, links, membership, music, settings, start
+from handlers.context import LogContext
 from handlers.i18n import LANGUAGES, create_i18n_middleware
 
 # Each command with the translation key of its menu description.
 COMMANDS = (("start", "cmd-start"), ("help", "cmd-help"), ("lang", "cmd-lang"), ("mode", "cmd-mode"))
 
 
-def create_dispatcher(i18n_core: BaseCore, **workflow_data: Any) -> Dispatcher:
+def create_dispatcher(
+    i18n_core: BaseCore, *, on_shutdown: Callable[[], Awaitable[None]] | None = None, **workflow_data: Any,
+) -> Dispatcher:
     """The Dispatcher with every router; workflow_data (settings, repositories, the deliverer) reaches
-    handlers as arguments. Commands come before links, so "/help" is never taken for a bad link."""
+    handlers as arguments. Commands come before links, so "/help" is never taken for a bad link.
+    `on_shutdown` runs first when polling stops, while translations are still loaded."""
     dispatcher = Dispatcher(**workflow_data)
+    if on_shutdown is not None:
+        dispatcher.shutdown.register(on_shutdown)
+    dispatcher.update.outer_middleware(LogContext())
     create_i18n_middleware(i18n_core).setup(dispatcher)
     dispatcher.include_routers(
-        start.create_router(), settings.create_router(), membership.create_router(),
+        start.create_router(), settings.create_router(), admin.create_router(), membership.create_router(),
         music.create_router(), inline.create_router(), links.create_router(),
     )
     dispatcher.startup.register(set_commands)

@@ -13,6 +13,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from data import (
     ConfigError,
@@ -27,7 +30,8 @@ from data import (
 )
 from handlers import create_dispatcher
 from handlers.i18n import create_i18n_core, translator
-from media_types import Deliverer, ImageProcessor, TelegramAnswers
+from media_types import Deliverer, DeliveryQueue, ImageProcessor, OutboundLimiter, SpamGuard, TelegramAnswers
+from media_types.broadcast import Broadcaster
 from tiktok_api import TikTokClient
 
 log = logging.getLogger("bot")
@@ -39,7 +43,8 @@ def create_bot(settings: Settings) -> Bot:
     if settings.ssl_cert_file is not None:
         # aiogram pins certifi's bundle and offers no option for another one.
         session._connector_init["ssl"] = ssl.create_default_context(cafile=str(settings.ssl_cert_file))
-    session.middleware(TelegramAnswers())
+    session.middleware(TelegramAnswers())  # outermost: a retry after a 429 passes the limiter again
+    session.middleware(OutboundLimiter())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -77,25 +82,45 @@ async def _stop_polling(dispatcher: Dispatcher, polling: asyncio.Task) -> None:
 
 
 async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
-    """Poll until SIGINT/SIGTERM (or cancellation), then close every session and pool."""
+    """Poll until SIGINT/SIGTERM (or cancellation). Stopping takes no new work, lets deliveries in flight
+    finish within SHUTDOWN_GRACE_SECONDS, tells the chats whose requests could not be finished, then
+    closes every session and pool."""
     engine = create_engine(settings.db_url)
     bot = create_bot(settings)
     tiktok = TikTokClient(settings)
     images = ImageProcessor()
+    metrics: web.AppRunner | None = None
     try:
         await ensure_reachable(engine)
         await migrate(engine)
         log.info("database ready at %s", safe_url(engine))
         repositories = Repositories(session_factory(engine))
         i18n_core = create_i18n_core()
+        translate = translator(i18n_core)
         deliverer = Deliverer(
-            bot=bot, clients={Platform.TIKTOK: tiktok}, repositories=repositories,
-            translate=translator(i18n_core), images=images, upload_limit=settings.upload_limit,
-            storage_channel_id=settings.storage_channel_id, max_video_duration=settings.max_video_duration,
+            bot=bot, clients={Platform.TIKTOK: tiktok}, repositories=repositories, translate=translate,
+            images=images, upload_limit=settings.upload_limit, storage_channel_id=settings.storage_channel_id,
+            max_video_duration=settings.max_video_duration, admin_ids=settings.admin_ids,
         )
+        deliveries = DeliveryQueue(
+            concurrency=settings.max_concurrent_deliveries, private_limit=settings.max_user_queue_size,
+            group_limit=settings.max_group_queue_size,
+        )
+        broadcaster = Broadcaster(bot=bot, repositories=repositories, translate=translate)
+
+        async def finish_work() -> None:
+            await broadcaster.stop()
+            await deliveries.drain(settings.shutdown_grace_seconds, deliverer.notify_abandoned)
+
         dispatcher = create_dispatcher(
-            i18n_core, settings=settings, repositories=repositories, deliverer=deliverer,
+            i18n_core, on_shutdown=finish_work, settings=settings, repositories=repositories, deliverer=deliverer,
+            deliveries=deliveries, broadcaster=broadcaster, images=images,
+            spam=SpamGuard(max_links=settings.spam_max_links, window=settings.spam_window_seconds,
+                           mute_seconds=settings.spam_mute_seconds),
         )
+        dispatcher.startup.register(broadcaster.resume)
+        if settings.metrics_port:
+            metrics = await serve_metrics(settings.metrics_port, engine, dispatcher)
         await wait_for_telegram(bot)
         await bot.delete_webhook()
         polling = asyncio.create_task(dispatcher.start_polling(
@@ -107,8 +132,37 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
             await _stop_polling(dispatcher, polling)
             raise
     finally:
+        if metrics is not None:
+            await metrics.cleanup()
         await bot.session.close()
         await tiktok.close()
         images.close()
         await engine.dispose()
     log.info("stopped")
+
+
+async def serve_metrics(port: int, engine: AsyncEngine, dispatcher: Dispatcher) -> web.AppRunner:
+    """Prometheus metrics on /metrics and a health check on /healthz (polling and the database)."""
+
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def healthz(_request: web.Request) -> web.Response:
+        problems = []
+        if not dispatcher._running_lock.locked():  # aiogram holds it while polling; there is no public flag
+            problems.append("not polling")
+        try:
+            await ensure_reachable(engine, timeout=3)
+        except ConfigError:
+            problems.append("database unreachable")
+        return web.json_response({"status": "ok" if not problems else "unhealthy", "problems": problems},
+                                 status=503 if problems else 200)
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "0.0.0.0", port).start()  # noqa: S104 - scraped from outside the container
+    log.info("metrics and /healthz on port %s", port)
+    return runner

@@ -4,7 +4,7 @@ already in the media cache are offered directly."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.types import (
     ChosenInlineResult,
     InlineQuery,
@@ -17,7 +17,16 @@ from aiogram.types import (
 from aiogram_i18n import I18nContext
 
 from data import Platform, Surface
-from media_types import Deliverer, DeliveryJob, caption, loading_keyboard, music_keyboard, slide_keyboard
+from handlers.requests import submit
+from media_types import (
+    Deliverer,
+    DeliveryJob,
+    DeliveryQueue,
+    caption,
+    loading_keyboard,
+    music_keyboard,
+    slide_keyboard,
+)
 from tiktok_api import LinkKind, find_links
 
 PENDING, CACHED = "p", "c"  # result id prefixes: "needs the chosen-result flow" / "complete as offered"
@@ -69,7 +78,8 @@ async def _cached_result(item_id: str, deliverer: Deliverer, i18n: I18nContext):
     )
 
 
-async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, i18n: I18nContext) -> None:
+async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, deliveries: DeliveryQueue,
+                         i18n: I18nContext, bot: Bot) -> None:
     """Telegram reports the chosen result (inline feedback must be on: /setinlinefeedback in @BotFather)."""
     links = find_links(result.query)
     if not links or result.inline_message_id is None:
@@ -81,7 +91,7 @@ async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, i18n:
     if result.result_id.startswith(f"{CACHED}:"):
         await deliverer.record_cached_inline(job, result.result_id.split(":", 1)[1])
     else:
-        await deliverer.deliver(job)
+        await submit([job], deliveries, deliverer, bot, i18n)
 
 
 def create_router() -> Router:

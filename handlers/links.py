@@ -3,15 +3,16 @@ Private chats also get told what to send instead; groups hear nothing unless a l
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Filter
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
 from data import Platform, Repositories, Surface
-from media_types import Deliverer, DeliveryJob
-from tiktok_api import TikTokLink, find_links
+from handlers.requests import allowed, submit
+from media_types import Deliverer, DeliveryJob, DeliveryQueue, RetryButton, SpamGuard
+from tiktok_api import TikTokLink, find_links, link_from_token
 
 # Messages that carry media instead of a link.
 _MEDIA_KINDS = ("photo", "video", "voice", "audio", "video_note", "document", "sticker", "animation")
@@ -33,17 +34,43 @@ class HasLinks(Filter):
         return {"links": links} if links else False
 
 
+async def _jobs(links: list[TikTokLink], chat_id: int, chat_type: str, user_id: int | None, reply_to: int | None,
+                repositories: Repositories, i18n: I18nContext) -> list[DeliveryJob]:
+    chat = await repositories.chats.get(chat_id)
+    surface = Surface.PRIVATE if chat_type == ChatType.PRIVATE else Surface.GROUP
+    return [
+        DeliveryJob(platform=Platform.TIKTOK, link=link.url, surface=surface, language=i18n.locale,
+                    file_mode=bool(chat and chat.file_mode), chat_id=chat_id, user_id=user_id, reply_to=reply_to)
+        for link in links
+    ]
+
+
 async def deliver_links(
-    message: Message, links: list[TikTokLink], deliverer: Deliverer, repositories: Repositories, i18n: I18nContext,
+    message: Message, links: list[TikTokLink], deliverer: Deliverer, deliveries: DeliveryQueue, spam: SpamGuard,
+    repositories: Repositories, i18n: I18nContext, bot: Bot,
 ) -> None:
-    chat = await repositories.chats.get(message.chat.id)
-    surface = Surface.PRIVATE if message.chat.type == ChatType.PRIVATE else Surface.GROUP
-    for link in links:
-        await deliverer.deliver(DeliveryJob(
-            platform=Platform.TIKTOK, link=link.url, surface=surface, language=i18n.locale,
-            file_mode=bool(chat and chat.file_mode), chat_id=message.chat.id,
-            user_id=message.from_user.id if message.from_user else None, reply_to=message.message_id,
-        ))
+    sender = message.from_user.id if message.from_user else message.chat.id
+    if not await allowed(spam, sender, len(links), bot, message.chat.id, i18n):
+        return
+    user_id = message.from_user.id if message.from_user else None
+    jobs = await _jobs(links, message.chat.id, message.chat.type, user_id, message.message_id, repositories, i18n)
+    await submit(jobs, deliveries, deliverer, bot, i18n)
+
+
+async def retry(
+    callback: CallbackQuery, callback_data: RetryButton, deliverer: Deliverer, deliveries: DeliveryQueue,
+    spam: SpamGuard, repositories: Repositories, i18n: I18nContext, bot: Bot,
+) -> None:
+    """The retry button of a refused request: the same way in as a new message."""
+    await callback.answer()
+    link = link_from_token(callback_data.token)
+    message = callback.message
+    if link is None or not isinstance(message, Message):
+        return
+    if not await allowed(spam, callback.from_user.id, 1, bot, message.chat.id, i18n):
+        return
+    jobs = await _jobs([link], message.chat.id, message.chat.type, callback.from_user.id, None, repositories, i18n)
+    await submit(jobs, deliveries, deliverer, bot, i18n)
 
 
 async def explain_what_to_send(message: Message, i18n: I18nContext) -> None:
@@ -63,4 +90,5 @@ def create_router() -> Router:
     router = Router(name="links")
     router.message.register(deliver_links, HasLinks())
     router.message.register(explain_what_to_send, F.chat.type == ChatType.PRIVATE)
+    router.callback_query.register(retry, RetryButton.filter(F.platform == Platform.TIKTOK.value))
     return router

@@ -12,15 +12,16 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
 from data import Platform, Repositories, Surface
-from media_types import Deliverer, DeliveryJob, MusicButton, Noop, SlidePage
+from handlers.requests import allowed, submit
+from media_types import Deliverer, DeliveryJob, DeliveryQueue, MusicButton, Noop, SlidePage, SpamGuard
 
 _ITEM_ID = re.compile(r"^\d{5,25}$")
 _KNOWN_PLATFORMS = [platform.value for platform in Platform]
 
 
 async def send_sound(
-    callback: CallbackQuery, callback_data: MusicButton, deliverer: Deliverer, repositories: Repositories,
-    i18n: I18nContext, bot: Bot,
+    callback: CallbackQuery, callback_data: MusicButton, deliverer: Deliverer, deliveries: DeliveryQueue,
+    spam: SpamGuard, repositories: Repositories, i18n: I18nContext, bot: Bot,
 ) -> None:
     platform = Platform(callback_data.platform)
     message = callback.message if isinstance(callback.message, Message) else None
@@ -37,10 +38,13 @@ async def send_sound(
         chat_id, reply_to = message.chat.id, message.message_id
         surface = Surface.PRIVATE if message.chat.type == ChatType.PRIVATE else Surface.GROUP
     await callback.answer()
-    await deliverer.deliver_music(DeliveryJob(
+    if not await allowed(spam, callback.from_user.id, 1, bot, chat_id, i18n):
+        return
+    job = DeliveryJob(
         platform=platform, link=deliverer.item_url(platform, callback_data.item_id), surface=surface,
-        language=i18n.locale, chat_id=chat_id, user_id=callback.from_user.id, reply_to=reply_to,
-    ))
+        language=i18n.locale, chat_id=chat_id, user_id=callback.from_user.id, reply_to=reply_to, sound=True,
+    )
+    await submit([job], deliveries, deliverer, bot, i18n)
 
 
 async def turn_page(callback: CallbackQuery, callback_data: SlidePage, deliverer: Deliverer, i18n: I18nContext) -> None:

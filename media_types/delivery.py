@@ -5,6 +5,7 @@ task-queue worker unchanged."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import io
 import logging
@@ -19,6 +20,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import (
     BufferedInputFile,
     FSInputFile,
+    InlineKeyboardMarkup,
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
@@ -30,10 +32,19 @@ from aiogram.utils.chat_action import ChatActionSender
 from PIL import Image
 
 from data import MediaKind, Platform, Repositories, Surface
+from data.logs import bind
+from data.metrics import CACHE_HITS, DELIVERIES
 from media_types.albums import MAX_ALBUM, split_albums
 from media_types.cache import DOCUMENTS, MEDIA, MUSIC, CachedItem, SentFile
 from media_types.images import ImageProcessor
-from media_types.texts import Translate, caption, error_text, music_keyboard, slide_keyboard
+from media_types.texts import (
+    Translate,
+    caption,
+    error_text,
+    music_keyboard,
+    retry_keyboard,
+    slide_keyboard,
+)
 from tiktok_api import (
     ItemRef,
     MediaError,
@@ -43,6 +54,7 @@ from tiktok_api import (
     TikTokClient,
     UnsupportedError,
     Video,
+    link_token,
     parse_link,
 )
 
@@ -66,6 +78,7 @@ class DeliveryJob:
     user_id: int | None = None
     reply_to: int | None = None
     inline_message_id: str | None = None
+    sound: bool = False  # the item's sound (the music button) instead of its media
     request_id: str = field(default_factory=lambda: secrets.token_hex(6))
 
 
@@ -77,7 +90,7 @@ class Deliverer:
     def __init__(
         self, *, bot: Bot, clients: dict[Platform, TikTokClient], repositories: Repositories,
         translate: Callable[[str], Translate], images: ImageProcessor, upload_limit: int,
-        storage_channel_id: int | None, max_video_duration: int,
+        storage_channel_id: int | None, max_video_duration: int, admin_ids: frozenset[int] = frozenset(),
     ) -> None:
         self._bot = bot
         self._clients = clients
@@ -87,18 +100,25 @@ class Deliverer:
         self._upload_limit = upload_limit
         self.storage_channel_id = storage_channel_id
         self._max_video_duration = max_video_duration
+        self._admin_ids = admin_ids
         self._placeholder: str | None = None
+        self._flights: dict[tuple, asyncio.Future] = {}
         self._placeholder_lock = asyncio.Lock()
 
     # The entry points ------------------------------------------------------------------------------
 
     async def deliver(self, job: DeliveryJob) -> None:
-        """Deliver the item, or tell the user why not; never raises for the user's sake."""
-        await self._guarded(job, self._deliver)
+        """Deliver the item (or its sound), or tell the user why not; never raises for the user's sake."""
+        await self._guarded(job, self._deliver_music if job.sound else self._deliver)
 
-    async def deliver_music(self, job: DeliveryJob) -> None:
-        """The item's sound as an audio file (the music button)."""
-        await self._guarded(job, self._deliver_music)
+    async def notify_abandoned(self, job: DeliveryJob) -> None:
+        """A request the bot could not finish because it is shutting down: say so, with a way back."""
+        t = self._translate(job.language)
+        link = parse_link(job.link)
+        keyboard = None
+        if link is not None and not job.sound and job.surface is not Surface.INLINE:
+            keyboard = retry_keyboard(job.platform.value, link_token(link), t)
+        await self._report(job, t("shutdown-retry"), keyboard=keyboard, quiet_in_groups=False)
 
     def item_url(self, platform: Platform, item_id: str) -> str:
         return self._clients[platform].item_url(item_id)
@@ -155,17 +175,39 @@ class Deliverer:
             await self._repositories.chats.mark_blocked(job.chat_id, "private")
         except MediaError as exc:
             log.info("request %s (%s) failed: %s: %s", job.request_id, job.link, exc.reason, exc)
+            await self._failed(job, exc.reason, exc)
             await self._report(job, error_text(exc, t, max_duration=self._max_video_duration,
                                                upload_limit=self._upload_limit))
-        except Exception:
+        except Exception as exc:
             log.exception("request %s (%s) failed unexpectedly", job.request_id, job.link)
+            await self._failed(job, "unexpected", exc)
             await self._report(job, t("error-unexpected"))
 
-    async def _report(self, job: DeliveryJob, text: str) -> None:
-        """Private chats get the reason; groups a reaction at most; inline messages show it in place."""
+    async def _failed(self, job: DeliveryJob, reason: str, exc: Exception) -> None:
+        """Count and record the failure; an admin's own request also gets the details, privately."""
+        DELIVERIES.labels(job.platform.value, "music" if job.sound else "unknown", job.surface.value, reason).inc()
+        await self._repositories.failures.record(
+            user_id=job.user_id, chat_id=job.chat_id, surface=job.surface, platform=job.platform, reason=reason,
+        )
+        if job.user_id is None or job.user_id not in self._admin_ids:
+            return
+        t = self._translate(job.language)
+        detail = t(
+            "admin-failure", request=job.request_id, link=html.escape(job.link),
+            stage=getattr(exc, "stage", None) or "-", proxy=html.escape(getattr(exc, "proxy", None) or "-"),
+            attempts=getattr(exc, "attempts", 0), error=html.escape(f"{type(exc).__name__}: {exc}"[:1500]),
+        )
+        with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
+            await self._bot.send_message(job.user_id, detail)
+
+    async def _report(self, job: DeliveryJob, text: str, *, keyboard: InlineKeyboardMarkup | None = None,
+                      quiet_in_groups: bool = True) -> None:
+        """Private chats get the reason; groups a reaction at most (unless it is news for everyone, like a
+        restart); inline messages show it in place."""
         try:
-            if job.surface is Surface.PRIVATE:
-                await self._bot.send_message(job.chat_id, text, reply_parameters=self._reply(job))
+            if job.surface is Surface.PRIVATE or (job.surface is Surface.GROUP and not quiet_in_groups):
+                await self._bot.send_message(job.chat_id, text, reply_parameters=self._reply(job),
+                                             reply_markup=keyboard)
             elif job.surface is Surface.GROUP and job.reply_to is not None:
                 await self._bot.set_message_reaction(
                     job.chat_id, job.reply_to, reaction=[ReactionTypeEmoji(emoji=FAILURE_REACTION)],
@@ -178,47 +220,72 @@ class Deliverer:
     # The pipeline ----------------------------------------------------------------------------------
 
     async def _deliver(self, job: DeliveryJob, t: Translate) -> None:
+        variant = DOCUMENTS if job.file_mode and job.surface is not Surface.INLINE else MEDIA
+        await self._cached_or_produced(job, t, variant, self._send_cached, self._produce_media)
+
+    async def _deliver_music(self, job: DeliveryJob, t: Translate) -> None:
+        await self._cached_or_produced(job, t, MUSIC, self._send_cached_music, self._produce_music)
+
+    async def _cached_or_produced(
+        self, job: DeliveryJob, t: Translate, variant: str, send_cached: Callable, produce: Callable,
+    ) -> None:
+        """Send from the media cache if the item is there; otherwise produce it once (single-flight: the
+        same item asked by many chats at once is fetched and uploaded by the first request, and the others
+        wait for it and then send by file id)."""
         client = self._clients[job.platform]
         session = client.session()
         item = await client.resolve(parse_link(job.link), session)
-        variant = DOCUMENTS if job.file_mode and job.surface is not Surface.INLINE else MEDIA
-        cached = await self.cached(job.platform, item.item_id, variant)
-        if cached is not None:
-            try:
-                await self._send_cached(job, item, cached, t)
-            except TelegramBadRequest as exc:
-                if WRONG_FILE_ID not in exc.message.lower():
-                    raise
-                log.warning("file ids of %s are no longer valid; uploading again", item.item_id)
-                await self._repositories.media_cache.drop(job.platform, item.item_id, variant)
-            else:
-                await self._record(job, item.item_id, cached.kind, cache_hit=True)
+        bind(item=item.item_id)
+        key = (job.platform, item.item_id, variant)
+        while True:
+            cached = await self.cached(job.platform, item.item_id, variant)
+            if cached is not None and await self._send_from_cache(job, item, variant, cached, send_cached, t):
                 return
+            flight = self._flights.get(key)
+            if flight is None:
+                break
+            log.info("%s is being fetched for another request; waiting for it", item.item_id)
+            await _follow(flight)
+        self._flights[key] = flight = asyncio.get_running_loop().create_future()
+        try:
+            sent = await produce(job, client, item, session, t)
+            await self._repositories.media_cache.put(job.platform, item.item_id, variant, sent.to_json())
+            flight.set_result(None)
+        except BaseException as exc:
+            flight.set_exception(exc if isinstance(exc, MediaError) else _LeaderGaveUp())
+            flight.exception()  # retrieved: nobody may be waiting
+            raise
+        finally:
+            del self._flights[key]
+        await self._record(job, item.item_id, sent.kind, cache_hit=False)
+
+    async def _send_from_cache(self, job: DeliveryJob, item: ItemRef, variant: str, cached: CachedItem,
+                               send_cached: Callable, t: Translate) -> bool:
+        """True when sent; False when Telegram no longer knows the file ids (the entry is dropped)."""
+        try:
+            await send_cached(job, item, cached, t)
+        except TelegramBadRequest as exc:
+            if WRONG_FILE_ID not in exc.message.lower():
+                raise
+            log.warning("file ids of %s are no longer valid; uploading again", item.item_id)
+            await self._repositories.media_cache.drop(job.platform, item.item_id, variant)
+            return False
+        await self._record(job, item.item_id, cached.kind, cache_hit=True)
+        return True
+
+    async def _produce_media(self, job: DeliveryJob, client: TikTokClient, item: ItemRef, session: ProxySession,
+                             t: Translate) -> CachedItem:
         media = await client.extract(item, session)
         with tempfile.TemporaryDirectory(prefix="delivery-") as workdir:
             if isinstance(media, Video):
-                sent = await self._send_new_video(job, client, media, session, Path(workdir), t)
-            else:
-                sent = await self._send_new_slideshow(job, client, media, session, Path(workdir), t)
-        await self._repositories.media_cache.put(job.platform, item.item_id, variant, sent.to_json())
-        await self._record(job, item.item_id, sent.kind, cache_hit=False)
+                return await self._send_new_video(job, client, media, session, Path(workdir), t)
+            return await self._send_new_slideshow(job, client, media, session, Path(workdir), t)
 
-    async def _deliver_music(self, job: DeliveryJob, t: Translate) -> None:
-        client = self._clients[job.platform]
-        session = client.session()
-        item = await client.resolve(parse_link(job.link), session)
-        cached = await self.cached(job.platform, item.item_id, MUSIC)
-        if cached is not None:
-            try:
-                await self._call(self._bot.send_audio(job.chat_id, cached.files[0].file_id,
-                                                      reply_parameters=self._reply(job)))
-            except TelegramBadRequest as exc:
-                if WRONG_FILE_ID not in exc.message.lower():
-                    raise
-                await self._repositories.media_cache.drop(job.platform, item.item_id, MUSIC)
-            else:
-                await self._record(job, item.item_id, MediaKind.MUSIC, cache_hit=True)
-                return
+    async def _send_cached_music(self, job: DeliveryJob, item: ItemRef, cached: CachedItem, t: Translate) -> None:
+        await self._call(self._bot.send_audio(job.chat_id, cached.files[0].file_id, reply_parameters=self._reply(job)))
+
+    async def _produce_music(self, job: DeliveryJob, client: TikTokClient, item: ItemRef, session: ProxySession,
+                             t: Translate) -> CachedItem:
         media = await client.extract(item, session)
         if media.music is None or media.music.media is None:
             raise UnsupportedError(f"{item.item_id} has no sound")
@@ -232,9 +299,7 @@ class Deliverer:
                 title=music.title or None, performer=music.author or None, duration=music.duration,
                 thumbnail=cover, reply_parameters=self._reply(job),
             ))
-        sent = CachedItem("music", item.url, files=(SentFile("audio", message.audio.file_id),))
-        await self._repositories.media_cache.put(job.platform, item.item_id, MUSIC, sent.to_json())
-        await self._record(job, item.item_id, MediaKind.MUSIC, cache_hit=False)
+        return CachedItem("music", item.url, files=(SentFile("audio", message.audio.file_id),))
 
     # Sending what was just downloaded ---------------------------------------------------------------
 
@@ -408,10 +473,26 @@ class Deliverer:
         return f"{html.escape(item.url)}\nrequest {job.request_id}"
 
     async def _record(self, job: DeliveryJob, item_id: str, kind: str, *, cache_hit: bool) -> None:
+        DELIVERIES.labels(job.platform.value, kind, job.surface.value, "cache_hit" if cache_hit else "ok").inc()
+        if cache_hit:
+            CACHE_HITS.labels(job.platform.value).inc()
         await self._repositories.downloads.record(
             user_id=job.user_id, chat_id=job.chat_id, surface=job.surface, platform=job.platform,
             item_id=item_id, kind=MediaKind(kind), cache_hit=cache_hit,
         )
+
+
+class _LeaderGaveUp(Exception):
+    """The request fetching an item stopped for a reason that is not the item's fault (a crash, a
+    shutdown): whoever waited for it fetches the item itself."""
+
+
+async def _follow(flight: asyncio.Future) -> None:
+    """Wait for the request fetching the same item; its MediaError is this request's too."""
+    try:
+        await asyncio.shield(flight)
+    except _LeaderGaveUp:
+        return
 
 
 def _sent_file(message: Message) -> SentFile:

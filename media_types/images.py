@@ -151,6 +151,10 @@ class ImageProcessor:
         """`make_thumbnail` in a worker process."""
         return await self._run(make_thumbnail, Path(source))
 
+    async def render(self, function: Callable[..., _T], *args: Any) -> _T:
+        """Any other picklable image function (the /stats chart) in a worker process."""
+        return await self._run(function, *args)
+
     def close(self) -> None:
         """Stop the workers, dropping queued jobs. Safe to call more than once; later calls to
         `prepare_photo`/`make_thumbnail` raise RuntimeError."""

@@ -61,6 +61,13 @@ class SlidePage(CallbackData, prefix="sl"):
     index: int
 
 
+class RetryButton(CallbackData, prefix="rt"):
+    """Try a refused request again; the link travels as a token (tiktok_api.link_token)."""
+
+    platform: str
+    token: str
+
+
 class Noop(CallbackData, prefix="noop"):
     """A button that only shows state (the page counter, "downloading…")."""
 
@@ -119,3 +126,9 @@ def slide_keyboard(platform: str, item_id: str, index: int, total: int, t: Trans
     if with_music:
         rows.append(music_keyboard(platform, item_id, t).inline_keyboard[0])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def retry_keyboard(platform: str, token: str, t: Translate) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=t("button-retry"), callback_data=RetryButton(platform=platform,
+                                                                                     token=token).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])

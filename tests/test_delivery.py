@@ -157,9 +157,10 @@ async def test_file_mode_sends_originals_as_documents(telegram, world, video, tm
 
 
 async def test_music_button_sends_the_sound_even_after_a_restart(telegram, world, video, tmp_path):
-    async with bot_in_world(telegram, world, tmp_path):
+    async with bot_in_world(telegram, world, tmp_path) as bot:
         telegram.private_message(USER, video.url)
         [sent] = await telegram.await_for("sendVideo", timeout=30)
+        await downloads(bot)
     async with bot_in_world(telegram, world, tmp_path) as bot:  # a new process: nothing in memory
         telegram.callback_query(USER, f"mu:tiktok:{VIDEO_ID}", message=sent.result)
         [audio] = await telegram.await_for("sendAudio", timeout=30)

@@ -117,3 +117,48 @@ async def test_downloads_are_recorded(repositories: Repositories, engine) -> Non
 )
 def test_database_urls_get_the_async_driver(given: str, expected: str) -> None:
     assert normalize_db_url(given) == expected
+
+
+async def test_stats_count_people_downloads_and_errors(repositories: Repositories) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    await repositories.chats.register(1, "private")
+    await repositories.chats.register(2, "private")
+    await repositories.chats.register(-5, "supergroup")
+    await repositories.chats.mark_blocked(2, "private")
+    for item, kind, hit in (("1", MediaKind.VIDEO, False), ("1", MediaKind.VIDEO, True), ("2", MediaKind.IMAGES, True)):
+        await repositories.downloads.record(user_id=1, chat_id=1, surface=Surface.PRIVATE, platform=Platform.TIKTOK,
+                                            item_id=item, kind=kind, cache_hit=hit)
+    for reason in ("deleted", "network", "deleted"):
+        await repositories.failures.record(user_id=1, chat_id=1, surface=Surface.PRIVATE,
+                                           platform=Platform.TIKTOK, reason=reason)
+    stats = await repositories.stats.collect()
+    assert (stats.users, stats.groups, stats.blocked) == (2, 1, 1)
+    assert stats.downloads == {"24h": 3, "7d": 3, "30d": 3, "all": 3}
+    assert stats.by_kind == {"video": 2, "images": 1} and stats.by_platform == {"tiktok": 3}
+    assert abs(stats.cache_hit_ratio - 2 / 3) < 1e-9
+    assert stats.top_errors == [("deleted", 2), ("network", 1)]
+    assert len(stats.daily) == 14 and stats.daily[-1] == (datetime.now(UTC).date(), 3) and stats.daily[0][1] == 0
+    later = await repositories.stats.collect(now=datetime.now(UTC) + timedelta(days=2))
+    assert later.downloads["24h"] == 0 and later.downloads["7d"] == 3
+
+
+async def test_broadcast_recipients_are_claimed_once(repositories: Repositories) -> None:
+    for chat_id in (10, 11, 12):
+        await repositories.chats.register(chat_id, "private")
+    await repositories.chats.mark_blocked(12, "private")
+    broadcast = await repositories.broadcasts.create(admin_id=1, source_chat_id=1, source_message_id=99)
+    assert await repositories.broadcasts.audience() == 2
+    assert await repositories.broadcasts.next_recipients(broadcast) == [10, 11]
+    assert await repositories.broadcasts.claim(broadcast, 10) is True
+    assert await repositories.broadcasts.claim(broadcast, 10) is False
+    assert await repositories.broadcasts.next_recipients(broadcast) == [11]
+    from data.models import BroadcastStatus, RecipientStatus
+
+    await repositories.broadcasts.finish(broadcast, 10, RecipientStatus.SENT)
+    assert await repositories.broadcasts.progress(broadcast) == {"sent": 1}
+    assert await repositories.broadcasts.set_status(broadcast, BroadcastStatus.RUNNING,
+                                                    only_from=BroadcastStatus.DRAFT) is True
+    assert await repositories.broadcasts.set_status(broadcast, BroadcastStatus.RUNNING,
+                                                    only_from=BroadcastStatus.DRAFT) is False
+    assert [b.id for b in await repositories.broadcasts.running()] == [broadcast]

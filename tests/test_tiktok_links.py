@@ -82,3 +82,26 @@ def test_links_are_found_in_prose_and_entities_without_duplicates() -> None:
 def test_plain_chatter_has_no_links() -> None:
     assert find_links("hello there, tiktok is fun. www.tiktok.com") == []
     assert find_links(None) == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["https://vm.tiktok.com/ZMabc123/", "https://vt.tiktok.com/ZSx_y-12/", "https://www.tiktok.com/t/ZTabcd12/",
+     f"https://www.tiktok.com/@bob/video/{ITEM}"],
+)
+def test_link_tokens_survive_a_button_round_trip(raw: str) -> None:
+    from tiktok_api import link_from_token, link_token
+
+    link = parse_link(raw)
+    token = link_token(link)
+    assert ":" not in token and len(f"rt:tiktok:{token}".encode()) <= 64
+    again = link_from_token(token)
+    assert (again.kind, again.item_id) == (link.kind, link.item_id)
+    assert again.url.rstrip("/") == link.url.rstrip("/") or link.item_id
+
+
+@pytest.mark.parametrize("token", ["x.evil", "i.../..", "vm.a/b", "vm.", "i.12", "t.<script>"])
+def test_forged_link_tokens_are_refused(token: str) -> None:
+    from tiktok_api import link_from_token
+
+    assert link_from_token(token) is None

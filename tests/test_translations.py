@@ -18,7 +18,13 @@ from tests.fakes.telegram import html_error
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT_PACKAGES = ("handlers", "media_types", "tiktok_api", "instagram_api", "data")
-SAMPLE_ARGUMENTS = {"name": "Ann &amp; Bob", "bot": "test_bot", "shown": 10, "total": 12, "minutes": 3, "megabytes": 50}
+SAMPLE_ARGUMENTS = {
+    "name": "Ann &amp; Bob", "bot": "test_bot", "shown": 10, "total": 12, "minutes": 3, "megabytes": 50,
+    "seconds": 60, "request": "ab12", "link": "https://vm.tiktok.com/x/", "stage": "extract", "attempts": 3,
+    "proxy": "http://10.0.0.1:8080", "error": "NetworkError: HTTP 403", "users": 5, "blocked": 1, "groups": 2,
+    "day": 1, "week": 2, "month": 3, "platforms": "tiktok 3", "kinds": "video 3", "hits": 50,
+    "errors": "deleted 2", "done": 4, "sent": 3, "failed": 1,
+}
 
 
 def message_ids(language: str) -> list[str]:

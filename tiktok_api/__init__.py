@@ -16,7 +16,7 @@ from tiktok_api.errors import (
     TooLongError,
     UnsupportedError,
 )
-from tiktok_api.links import LinkKind, TikTokLink, find_links, parse_link
+from tiktok_api.links import LinkKind, TikTokLink, find_links, link_from_token, link_token, parse_link
 from tiktok_api.models import DownloadedFile, ItemRef, MediaInfo, MediaRequest, Music, Slideshow, Video, VideoFormat
 from tiktok_api.proxies import ProxyManager, ProxySession, display_proxy
 
@@ -25,5 +25,5 @@ __all__ = [
     "ItemRef", "ItemUnderReviewError", "LinkKind", "LoginRequiredError", "MediaError", "MediaInfo", "MediaRequest",
     "Music", "NetworkError", "ProxyManager", "ProxySession", "RateLimitedError", "RegionBlockedError", "Slideshow",
     "TikTokClient", "TikTokLink", "TooLargeError", "TooLongError", "UnsupportedError", "Video", "VideoFormat",
-    "display_proxy", "find_links", "parse_link", "rank_formats",
+    "display_proxy", "find_links", "link_from_token", "link_token", "parse_link", "rank_formats",
 ]

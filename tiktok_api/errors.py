@@ -10,9 +10,12 @@ class MediaError(Exception):
     retryable = False
     reason = "error"
 
-    def __init__(self, message: str = "", *, detail: str | None = None) -> None:
+    def __init__(self, message: str = "") -> None:
         super().__init__(message or self.reason)
-        self.detail = detail
+        # Where it happened, filled in by the stage that gave up (shown to admins, and in logs).
+        self.stage: str | None = None
+        self.proxy: str | None = None
+        self.attempts = 0
 
 
 # Permanent: the item itself cannot be delivered, whatever proxy or attempt.

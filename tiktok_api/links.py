@@ -127,3 +127,24 @@ def find_links(text: str | None, extra_urls: list[str] = ()) -> list[TikTokLink]
         if link is not None:
             found.setdefault(link.item_id or link.url, link)
     return list(found.values())
+
+
+def link_token(link: TikTokLink) -> str:
+    """A short, reversible form of a link for a button's callback data (64 bytes at most):
+    "i.<item id>" for items, "vm.<code>", "vt.<code>" or "t.<code>" for short links (no ":", the separator
+    of aiogram's callback data)."""
+    if link.kind is not LinkKind.SHORT:
+        return f"i.{link.item_id}"
+    parts = urlsplit(link.url)
+    match = _T_CODE.match(parts.path) or _SHORT_CODE.match(parts.path)
+    prefix = "t" if parts.path.startswith("/t/") else parts.hostname.split(".")[0]
+    return f"{prefix}.{match['code']}"
+
+
+def link_from_token(token: str) -> TikTokLink | None:
+    """The link a token stands for, parsed (and so allow-listed) again; None for anything forged."""
+    prefix, _, code = token.partition(".")
+    if prefix == "i":
+        return parse_link(f"https://www.tiktok.com/@_/video/{code}")
+    hosts = {"vm": "https://vm.tiktok.com/", "vt": "https://vt.tiktok.com/", "t": "https://www.tiktok.com/t/"}
+    return parse_link(f"{hosts[prefix]}{code}/") if prefix in hosts else None

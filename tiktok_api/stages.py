@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
+from data.metrics import PROXY_FAILURES, RETRIES, STAGE_SECONDS
 from tiktok_api.errors import MediaError
 from tiktok_api.proxies import ProxySession, display_proxy
 
@@ -25,10 +26,12 @@ async def run_stage(
     stage: str, budget: int, session: ProxySession, attempt: Callable[[], Awaitable[T]], *, subject: str = "",
 ) -> T:
     """Run `attempt` up to `budget` times. A permanent MediaError (or any other exception) ends the
-    stage at once; a transient one rotates the proxy, waits briefly and tries again."""
+    stage at once; a transient one rotates the proxy, waits briefly and tries again. A MediaError that
+    leaves the stage carries the stage, the proxy and the attempt count (admins see them)."""
 
     def rotate(state: RetryCallState) -> None:
         previous = display_proxy(session.proxy)
+        RETRIES.labels(stage).inc()
         log.info("%s %s: attempt %d/%d via %s failed (%s); retrying via %s", stage, subject,
                  state.attempt_number, budget, previous, state.outcome.exception(),
                  display_proxy(session.rotate()))
@@ -42,15 +45,19 @@ async def run_stage(
     )
     async for trial in retrying:
         with trial:
-            started = time.monotonic()
+            number, proxy, started = trial.retry_state.attempt_number, display_proxy(session.proxy), time.monotonic()
             try:
                 result = await attempt()
             except MediaError as exc:
-                if not exc.retryable or trial.retry_state.attempt_number >= budget:
-                    log.info("%s %s: attempt %d/%d via %s failed for good: %s (%s)", stage, subject,
-                             trial.retry_state.attempt_number, budget, display_proxy(session.proxy),
-                             exc.reason, exc)
+                STAGE_SECONDS.labels(stage, exc.reason).observe(time.monotonic() - started)
+                if exc.retryable:
+                    PROXY_FAILURES.labels(proxy).inc()
+                exc.stage, exc.proxy, exc.attempts = stage, proxy, number
+                if not exc.retryable or number >= budget:
+                    log.info("%s %s: attempt %d/%d via %s failed for good: %s (%s)", stage, subject, number,
+                             budget, proxy, exc.reason, exc)
                 raise
-            log.debug("%s %s: attempt %d/%d via %s ok in %.2f s", stage, subject, trial.retry_state.attempt_number,
-                      budget, display_proxy(session.proxy), time.monotonic() - started)
+            STAGE_SECONDS.labels(stage, "ok").observe(time.monotonic() - started)
+            log.debug("%s %s: attempt %d/%d via %s ok in %.2f s", stage, subject, number, budget, proxy,
+                      time.monotonic() - started)
     return result

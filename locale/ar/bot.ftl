@@ -69,3 +69,33 @@ error-unsupported-link = 🔗 يمكنني تنزيل مقاطع الفيديو 
 error-no-link = 📎 أرسل لي رابط فيديو أو منشور صور على TikTok، مثل https://www.tiktok.com/@user/video/123 أو https://vm.tiktok.com/abc/
 error-not-a-link = 📎 أنا أتعامل مع الروابط: أرسل لي رابط TikTok بدلًا من ملف أو رسالة صوتية.
 error-unexpected = 😵 حدث خطأ ما من جهتي. يُرجى المحاولة مرة أخرى لاحقًا.
+
+# الحدود وإيقاف التشغيل.
+button-retry = 🔁 حاول مرة أخرى
+queue-full = ⏳ لديك بالفعل عدة روابط قيد المعالجة. انتظر حتى تنتهي، ثم اضغط على الزر.
+spam-muted = 🙊 هذه روابط كثيرة دفعة واحدة. سأستقبل روابط جديدة مرة أخرى بعد { $seconds } ثانية.
+shutdown-retry = 🔧 أنا قيد إعادة التشغيل ولم أتمكن من إنهاء هذا الرابط. يُرجى المحاولة مرة أخرى بعد دقيقة.
+
+# أدوات الإدارة (لـ ADMIN_IDS فقط).
+admin-failure =
+    🛠 <b>فشل الطلب { $request }</b>
+    الرابط: { $link }
+    المرحلة: { $stage }، المحاولات: { $attempts }
+    البروكسي: { $proxy }
+    الخطأ: <code>{ $error }</code>
+admin-stats =
+    📊 <b>الإحصائيات</b>
+    المستخدمون: { $users } (حظروا البوت: { $blocked })
+    المجموعات: { $groups }
+    التنزيلات: 24 ساعة — { $day }، 7 أيام — { $week }، 30 يومًا — { $month }، الإجمالي — { $total }
+    حسب المنصة: { $platforms }
+    حسب النوع: { $kinds }
+    أُرسل من الذاكرة المؤقتة: { $hits }%
+    الأخطاء الأكثر تكرارًا خلال 30 يومًا: { $errors }
+admin-chart-title = التنزيلات اليومية، آخر 14 يومًا
+broadcast-usage = رُدّ بالأمر /broadcast على الرسالة التي تريد إرسالها إلى الجميع.
+broadcast-confirm = هل تريد إرسال هذه الرسالة إلى جميع المحادثات ({ $total })؟
+broadcast-send = ✅ إرسال ({ $total })
+broadcast-cancel = ✖ إلغاء
+broadcast-progress = 📣 الإرسال الجماعي: تمت معالجة { $done } من أصل { $total } محادثة.
+broadcast-done = 📣 انتهى الإرسال الجماعي: نجح { $sent }، وحظر البوت { $blocked }، وفشل { $failed }.

@@ -69,3 +69,33 @@ error-unsupported-link = 🔗 I can download TikTok videos and photo posts. This
 error-no-link = 📎 Send me a link to a TikTok video or photo post, like https://www.tiktok.com/@user/video/123 or https://vm.tiktok.com/abc/
 error-not-a-link = 📎 I work with links: send me the TikTok link instead of a file or a voice message.
 error-unexpected = 😵 Something went wrong on my side. Please try again later.
+
+# Limits and shutdown.
+button-retry = 🔁 Try again
+queue-full = ⏳ You already have several links in progress. Wait for them, then press the button.
+spam-muted = 🙊 That's a lot of links at once. I'll take new ones again in { $seconds } s.
+shutdown-retry = 🔧 I'm restarting and couldn't finish this one. Please try again in a minute.
+
+# Admin tools (only for ADMIN_IDS).
+admin-failure =
+    🛠 <b>Request { $request } failed</b>
+    Link: { $link }
+    Stage: { $stage }, attempts: { $attempts }
+    Proxy: { $proxy }
+    Error: <code>{ $error }</code>
+admin-stats =
+    📊 <b>Statistics</b>
+    Users: { $users } (blocked the bot: { $blocked })
+    Groups: { $groups }
+    Downloads: 24 h { $day }, 7 days { $week }, 30 days { $month }, all time { $total }
+    By platform: { $platforms }
+    By kind: { $kinds }
+    Sent from the cache: { $hits }%
+    Most frequent errors, 30 days: { $errors }
+admin-chart-title = Downloads per day, last 14 days
+broadcast-usage = Reply with /broadcast to the message you want to send to everyone.
+broadcast-confirm = Send this message to { $total } chats?
+broadcast-send = ✅ Send to { $total }
+broadcast-cancel = ✖ Cancel
+broadcast-progress = 📣 Broadcast: { $done } of { $total } chats done.
+broadcast-done = 📣 Broadcast finished: sent { $sent }, blocked { $blocked }, failed { $failed }.

@@ -69,3 +69,33 @@ error-unsupported-link = 🔗 मैं TikTok के वीडियो और 
 error-no-link = 📎 मुझे TikTok वीडियो या फ़ोटो पोस्ट का लिंक भेजें, जैसे https://www.tiktok.com/@user/video/123 या https://vm.tiktok.com/abc/
 error-not-a-link = 📎 मैं लिंक के साथ काम करता हूँ: फ़ाइल या वॉइस मैसेज की जगह TikTok लिंक भेजें।
 error-unexpected = 😵 मेरी तरफ़ से कुछ गड़बड़ हो गई। कृपया बाद में फिर से कोशिश करें।
+
+# सीमाएँ और बॉट का बंद होना।
+button-retry = 🔁 फिर से कोशिश करें
+queue-full = ⏳ आपके कई लिंक पहले से प्रोसेस हो रहे हैं। उनके पूरा होने का इंतज़ार करें, फिर बटन दबाएँ।
+spam-muted = 🙊 एक साथ बहुत सारे लिंक आ गए। मैं { $seconds } सेकंड बाद फिर से नए लिंक लूँगा।
+shutdown-retry = 🔧 मैं रीस्टार्ट हो रहा हूँ, इसलिए यह लिंक पूरा नहीं कर सका। कृपया एक मिनट बाद फिर से कोशिश करें।
+
+# एडमिन टूल (सिर्फ़ ADMIN_IDS के लिए)।
+admin-failure =
+    🛠 <b>अनुरोध { $request } विफल रहा</b>
+    लिंक: { $link }
+    चरण: { $stage }, प्रयास: { $attempts }
+    प्रॉक्सी: { $proxy }
+    एरर: <code>{ $error }</code>
+admin-stats =
+    📊 <b>आँकड़े</b>
+    यूज़र्स: { $users } (बॉट को ब्लॉक किया: { $blocked })
+    ग्रुप: { $groups }
+    डाउनलोड: 24 घंटे में { $day }, 7 दिन में { $week }, 30 दिन में { $month }, कुल { $total }
+    प्लेटफ़ॉर्म के अनुसार: { $platforms }
+    प्रकार के अनुसार: { $kinds }
+    कैश से भेजे गए: { $hits }%
+    सबसे आम एरर, 30 दिन: { $errors }
+admin-chart-title = रोज़ाना डाउनलोड, पिछले 14 दिन
+broadcast-usage = जो मैसेज सभी को भेजना है, उसके जवाब में /broadcast भेजें।
+broadcast-confirm = यह मैसेज { $total } चैट में भेजें?
+broadcast-send = ✅ { $total } को भेजें
+broadcast-cancel = ✖ रद्द करें
+broadcast-progress = 📣 ब्रॉडकास्ट: { $total } में से { $done } चैट पूरी हुईं।
+broadcast-done = 📣 ब्रॉडकास्ट पूरा हुआ: भेजे गए { $sent }, बॉट को ब्लॉक किया { $blocked }, विफल { $failed }।

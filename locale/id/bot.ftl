@@ -69,3 +69,33 @@ error-unsupported-link = 🔗 Aku bisa mengunduh video dan postingan foto TikTok
 error-no-link = 📎 Kirimkan tautan video atau postingan foto TikTok, misalnya https://www.tiktok.com/@user/video/123 atau https://vm.tiktok.com/abc/
 error-not-a-link = 📎 Aku bekerja dengan tautan: kirimkan tautan TikTok, bukan file atau pesan suara.
 error-unexpected = 😵 Ada yang salah di sisiku. Coba lagi nanti, ya.
+
+# Batas dan saat bot dimatikan.
+button-retry = 🔁 Coba lagi
+queue-full = ⏳ Kamu masih punya beberapa tautan yang sedang diproses. Tunggu sampai selesai, lalu tekan tombolnya.
+spam-muted = 🙊 Banyak sekali tautan sekaligus. Aku akan menerima tautan baru lagi dalam { $seconds } detik.
+shutdown-retry = 🔧 Aku sedang memulai ulang dan belum sempat menyelesaikan yang ini. Coba lagi dalam semenit, ya.
+
+# Alat admin (hanya untuk ADMIN_IDS).
+admin-failure =
+    🛠 <b>Permintaan { $request } gagal</b>
+    Tautan: { $link }
+    Tahap: { $stage }, percobaan: { $attempts }
+    Proxy: { $proxy }
+    Kesalahan: <code>{ $error }</code>
+admin-stats =
+    📊 <b>Statistik</b>
+    Pengguna: { $users } (memblokir bot: { $blocked })
+    Grup: { $groups }
+    Unduhan: 24 jam { $day }, 7 hari { $week }, 30 hari { $month }, total { $total }
+    Per platform: { $platforms }
+    Per jenis: { $kinds }
+    Dikirim dari cache: { $hits }%
+    Kesalahan tersering, 30 hari: { $errors }
+admin-chart-title = Unduhan per hari, 14 hari terakhir
+broadcast-usage = Balas pesan yang ingin kamu kirim ke semua orang dengan /broadcast.
+broadcast-confirm = Kirim pesan ini ke { $total } chat?
+broadcast-send = ✅ Kirim ke { $total }
+broadcast-cancel = ✖ Batal
+broadcast-progress = 📣 Siaran: { $done } dari { $total } chat selesai.
+broadcast-done = 📣 Siaran selesai: terkirim { $sent }, memblokir bot { $blocked }, gagal { $failed }.

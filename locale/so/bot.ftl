@@ -69,3 +69,33 @@ error-unsupported-link = 🔗 Waxaan soo dejin karaa muuqaallada iyo qoraallada 
 error-no-link = 📎 Ii soo dir link muuqaal ama qoraal sawirro ah oo TikTok ah, sida https://www.tiktok.com/@user/video/123 ama https://vm.tiktok.com/abc/
 error-not-a-link = 📎 Waxaan la shaqeeyaa link-yada: ii soo dir link-ga TikTok, ha ii soo dirin fayl ama fariin cod ah.
 error-unexpected = 😵 Wax baa khaldamay dhankayga. Fadlan mar dambe isku day.
+
+# Xadadka iyo joojinta.
+button-retry = 🔁 Isku day mar kale
+queue-full = ⏳ Horeba waxaad haysataa dhowr link oo la shaqeynayo. Sug inta ay dhammaanayaan, kadibna riix badhanka.
+spam-muted = 🙊 Waa link-yo badan hal mar. Waxaan mar kale aqbali doonaa kuwo cusub { $seconds } ilbiriqsi kadib.
+shutdown-retry = 🔧 Dib ayaan u bilaabanayaa, waxaanan awoodi waayay inaan dhammeeyo kan. Fadlan mar kale isku day daqiiqad kadib.
+
+# Qalabka maamulka (ADMIN_IDS oo keliya).
+admin-failure =
+    🛠 <b>Codsiga { $request } wuu fashilmay</b>
+    Link: { $link }
+    Heerka: { $stage }, isku dayo: { $attempts }
+    Proxy: { $proxy }
+    Khalad: <code>{ $error }</code>
+admin-stats =
+    📊 <b>Tirakoob</b>
+    Isticmaalayaasha: { $users } (xannibay bot-ka: { $blocked })
+    Kooxaha: { $groups }
+    Soo dejinta: 24 saac { $day }, 7 maalmood { $week }, 30 maalmood { $month }, wadarta { $total }
+    Madal ahaan: { $platforms }
+    Nooc ahaan: { $kinds }
+    Laga soo diray kaydka: { $hits }%
+    Khaladaadka ugu badan, 30 maalmood: { $errors }
+admin-chart-title = Soo dejinta maalintii, 14-kii maalmood ee u dambeeyay
+broadcast-usage = /broadcast ugu jawaab fariinta aad rabto inaad u dirto qof kasta.
+broadcast-confirm = Ma u diraa fariintan { $total } wada-sheekaysi?
+broadcast-send = ✅ U dir { $total }
+broadcast-cancel = ✖ Ka noqo
+broadcast-progress = 📣 Baahin: { $done } ka mid ah { $total } wada-sheekaysi waa la dhammeeyay.
+broadcast-done = 📣 Baahintii way dhammaatay: la diray { $sent }, xannibay bot-ka { $blocked }, fashilmay { $failed }.

@@ -69,3 +69,33 @@ error-unsupported-link = 🔗 Mình có thể tải video và bài đăng ảnh 
 error-no-link = 📎 Hãy gửi cho mình liên kết video hoặc bài đăng ảnh TikTok, ví dụ https://www.tiktok.com/@user/video/123 hoặc https://vm.tiktok.com/abc/
 error-not-a-link = 📎 Mình làm việc với liên kết: hãy gửi liên kết TikTok thay vì tệp hoặc tin nhắn thoại.
 error-unexpected = 😵 Có lỗi xảy ra ở phía mình. Hãy thử lại sau nhé.
+
+# Giới hạn và khi bot tắt.
+button-retry = 🔁 Thử lại
+queue-full = ⏳ Bạn đang có vài liên kết chưa xử lý xong. Hãy đợi chúng xong rồi nhấn nút.
+spam-muted = 🙊 Nhiều liên kết cùng lúc quá. Mình sẽ nhận liên kết mới sau { $seconds } giây nữa.
+shutdown-retry = 🔧 Mình đang khởi động lại nên chưa xử lý xong liên kết này. Hãy thử lại sau một phút nhé.
+
+# Công cụ quản trị (chỉ dành cho ADMIN_IDS).
+admin-failure =
+    🛠 <b>Yêu cầu { $request } thất bại</b>
+    Liên kết: { $link }
+    Giai đoạn: { $stage }, số lần thử: { $attempts }
+    Proxy: { $proxy }
+    Lỗi: <code>{ $error }</code>
+admin-stats =
+    📊 <b>Thống kê</b>
+    Người dùng: { $users } (đã chặn bot: { $blocked })
+    Nhóm: { $groups }
+    Lượt tải: 24 giờ { $day }, 7 ngày { $week }, 30 ngày { $month }, tổng cộng { $total }
+    Theo nền tảng: { $platforms }
+    Theo loại: { $kinds }
+    Gửi từ bộ nhớ đệm: { $hits }%
+    Lỗi thường gặp nhất trong 30 ngày: { $errors }
+admin-chart-title = Lượt tải mỗi ngày, 14 ngày gần nhất
+broadcast-usage = Hãy trả lời tin nhắn bạn muốn gửi cho mọi người bằng lệnh /broadcast.
+broadcast-confirm = Gửi tin nhắn này đến { $total } cuộc trò chuyện?
+broadcast-send = ✅ Gửi đến { $total }
+broadcast-cancel = ✖ Hủy
+broadcast-progress = 📣 Gửi hàng loạt: đã xong { $done }/{ $total } cuộc trò chuyện.
+broadcast-done = 📣 Gửi hàng loạt hoàn tất: đã gửi { $sent }, bị chặn { $blocked }, thất bại { $failed }.

@@ -877,13 +877,18 @@ class FakeTelegram(BackgroundServer):
 
     def private_message(self, user_id: int, text: str, *, entities: list[dict] | None = None,
                         language_code: str = "en", first_name: str = "Alice", username: str | None = None,
-                        photo: bool = False, voice: bool = False) -> dict[str, Any]:
-        """A user writes to the bot in private; URLs, /commands and @mentions get entities unless given."""
+                        photo: bool = False, voice: bool = False,
+                        reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A user writes to the bot in private; URLs, /commands and @mentions get entities unless given.
+        `reply_to` is a message (e.g. an earlier injected one) this one replies to."""
         user = self._user(user_id, first_name, username, language_code)
         chat = {"id": user_id, "type": "private", "first_name": first_name}
         if username:
             chat["username"] = username
-        return self.inject({"message": self._user_message(chat, user, text, entities, photo=photo, voice=voice)})
+        message = self._user_message(chat, user, text, entities, photo=photo, voice=voice)
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        return self.inject({"message": message})
 
     def group_message(self, chat_id: int, user_id: int, text: str, *, entities: list[dict] | None = None,
                       chat_type: str = "supergroup", title: str = "Group") -> dict[str, Any]:

@@ -1,0 +1,57 @@
+"""Taking requests in, for every handler that starts deliveries: the spam guard first, then each job's
+place in its chat's quota, then the global first-come-first-served queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import ReplyParameters
+from aiogram_i18n import I18nContext
+
+from data import Surface
+from media_types import Deliverer, DeliveryJob, DeliveryQueue, SpamGuard, Verdict, retry_keyboard
+from tiktok_api import link_token, parse_link
+
+log = logging.getLogger(__name__)
+
+
+async def allowed(spam: SpamGuard, sender_id: int, links: int, bot: Bot, chat_id: int | None,
+                  i18n: I18nContext) -> bool:
+    """False for a muted sender; the message that crosses the line gets one notice."""
+    verdict = await spam.check(sender_id, links)
+    if verdict is Verdict.MUTED_NOW and chat_id is not None:
+        try:
+            await bot.send_message(chat_id, i18n.get("spam-muted", seconds=round(spam.mute_seconds)))
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            log.info("could not tell %s about the mute: %s", chat_id, exc.message)
+    return verdict is Verdict.ALLOW
+
+
+async def submit(jobs: list[DeliveryJob], deliveries: DeliveryQueue, deliverer: Deliverer, bot: Bot,
+                 i18n: I18nContext) -> None:
+    """Run every job the chat's quota admits, concurrently; a refused one gets a retry button in
+    private chats and nothing in groups (it is counted and logged)."""
+    admitted = []
+    for job in jobs:
+        if deliveries.admit(job):
+            admitted.append(job)
+            continue
+        log.info("request %s for %s refused: %s", job.request_id, job.link,
+                 "shutting down" if deliveries.closing else "too many in flight")
+        if job.surface is Surface.PRIVATE and job.chat_id is not None:
+            await _refuse(job, deliveries, bot, i18n)
+    await asyncio.gather(*(deliveries.run(job, deliverer.deliver) for job in admitted))
+
+
+async def _refuse(job: DeliveryJob, deliveries: DeliveryQueue, bot: Bot, i18n: I18nContext) -> None:
+    link = parse_link(job.link)
+    keyboard = retry_keyboard(job.platform.value, link_token(link), i18n.get) if link and not job.sound else None
+    text = i18n.get("shutdown-retry" if deliveries.closing else "queue-full")
+    reply = ReplyParameters(message_id=job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
+    try:
+        await bot.send_message(job.chat_id, text, reply_markup=keyboard, reply_parameters=reply)
+    except (TelegramBadRequest, TelegramForbiddenError) as exc:
+        log.info("could not refuse request %s: %s", job.request_id, exc.message)

@@ -1,0 +1,136 @@
+"""Fairness: a global cap on deliveries served first come, first served across chats, a per-chat limit on
+requests in flight, and a spam guard that mutes senders who flood links. The queue also knows every
+request it holds, so a shutdown can finish or hand back each one."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+
+from aiolimiter import AsyncLimiter
+
+from data import Surface
+from data.metrics import QUEUE_DEPTH, REJECTED
+from media_types.delivery import DeliveryJob
+
+log = logging.getLogger(__name__)
+
+
+class Verdict(enum.Enum):
+    ALLOW = "allow"
+    MUTED_NOW = "muted_now"  # this message crossed the line: tell the sender once
+    MUTED = "muted"  # still muted: ignore quietly
+
+
+class SpamGuard:
+    """Per sender, a leaky bucket of `max_links` per `window` seconds (aiolimiter); a sender who overflows
+    it is muted for `mute_seconds`."""
+
+    def __init__(self, *, max_links: int, window: float, mute_seconds: float) -> None:
+        self._max_links = max_links
+        self._window = window
+        self.mute_seconds = mute_seconds
+        self._buckets: dict[int, AsyncLimiter] = {}
+        self._muted_until: dict[int, float] = {}
+
+    async def check(self, sender_id: int, links: int = 1) -> Verdict:
+        now = time.monotonic()
+        if self._muted_until.get(sender_id, 0) > now:
+            return Verdict.MUTED
+        self._muted_until.pop(sender_id, None)
+        bucket = self._buckets.get(sender_id)
+        if bucket is None:
+            self._forget_idle()
+            bucket = self._buckets[sender_id] = AsyncLimiter(self._max_links, self._window)
+        weight = min(links, self._max_links)
+        if not bucket.has_capacity(weight):
+            self._muted_until[sender_id] = now + self.mute_seconds
+            REJECTED.labels("spam").inc()
+            log.info("sender %s is flooding; muted for %.0f s", sender_id, self.mute_seconds)
+            return Verdict.MUTED_NOW
+        await bucket.acquire(weight)
+        return Verdict.ALLOW
+
+    def _forget_idle(self) -> None:
+        """Drop buckets that have drained completely, so memory follows active senders only."""
+        if len(self._buckets) > 10_000:
+            for sender_id in [s for s, b in self._buckets.items() if b.has_capacity(self._max_links)]:
+                del self._buckets[sender_id]
+
+
+class DeliveryQueue:
+    def __init__(self, *, concurrency: int, private_limit: int, group_limit: int) -> None:
+        self._slots = asyncio.Semaphore(concurrency)  # waiters are served in arrival order
+        self._private_limit = private_limit
+        self._group_limit = group_limit
+        self._in_flight: Counter[int] = Counter()
+        self._waiting: dict[asyncio.Task, DeliveryJob] = {}
+        self._running: dict[asyncio.Task, DeliveryJob] = {}
+        self.closing = False
+
+    @staticmethod
+    def _owner(job: DeliveryJob) -> int:
+        """Whose quota a request uses: its chat, or for inline requests the user."""
+        return job.chat_id if job.chat_id is not None else job.user_id
+
+    def admit(self, job: DeliveryJob) -> bool:
+        """Reserve a place for the request in its chat's quota; False when the chat has too many in flight
+        (or the bot is shutting down)."""
+        limit = self._group_limit if job.surface is Surface.GROUP else self._private_limit
+        owner = self._owner(job)
+        if self.closing or self._in_flight[owner] >= limit:
+            REJECTED.labels("closing" if self.closing else "chat_limit").inc()
+            return False
+        self._in_flight[owner] += 1
+        return True
+
+    async def run(self, job: DeliveryJob, work: Callable[[DeliveryJob], Awaitable[None]]) -> None:
+        """Wait for a global slot (first come, first served), then do the work; the chat's place is given
+        back whatever happens."""
+        task = asyncio.current_task()
+        try:
+            self._waiting[task] = job
+            self._update_gauges()
+            async with self._slots:
+                del self._waiting[task]
+                self._running[task] = job
+                self._update_gauges()
+                await work(job)
+        finally:
+            self._waiting.pop(task, None)
+            self._running.pop(task, None)
+            self._update_gauges()
+            owner = self._owner(job)
+            self._in_flight[owner] -= 1
+            if self._in_flight[owner] <= 0:
+                del self._in_flight[owner]
+
+    def _update_gauges(self) -> None:
+        QUEUE_DEPTH.labels("waiting").set(len(self._waiting))
+        QUEUE_DEPTH.labels("running").set(len(self._running))
+
+    async def drain(self, grace: float, abandoned: Callable[[DeliveryJob], Awaitable[None]]) -> None:
+        """Shutdown: take nothing new, hand back what has not started, give running deliveries `grace`
+        seconds to finish, then hand those back too. `abandoned` tells each request's chat."""
+        self.closing = True
+        waiting = dict(self._waiting)
+        for task in waiting:
+            task.cancel()
+        if self._running:
+            log.info("waiting up to %.0f s for %d deliveries in flight", grace, len(self._running))
+            await asyncio.wait(list(self._running), timeout=grace)
+        unfinished = dict(self._running)
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*waiting, *unfinished, return_exceptions=True)
+        for job in [*waiting.values(), *unfinished.values()]:
+            try:
+                await abandoned(job)
+            except Exception:  # one chat we cannot tell must not keep the others (or the shutdown) waiting
+                log.exception("could not tell the chat of request %s about the shutdown", job.request_id)
+        if waiting or unfinished:
+            log.info("shutdown handed back %d waiting and %d unfinished requests", len(waiting), len(unfinished))

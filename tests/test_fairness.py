@@ -1,0 +1,206 @@
+"""Load and abuse: single-flight bursts, floods, Telegram's rate limits, admin tools, broadcasts,
+graceful shutdown and metrics, through the real bot against the fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import socket
+from collections import Counter
+from contextlib import asynccontextmanager
+
+import aiohttp
+import pytest
+from prometheus_client import REGISTRY
+
+from data.models import BroadcastStatus
+from tests.fakes import media
+from tests.fakes.tiktok import VideoFormat as FakeFormat
+from tests.harness import eventually, running_bot
+
+ADMIN, USER, OTHER, GROUP = 9001, 5001, 5002, -1009001
+VIDEO_ID = "7312345678901234567"
+
+pytestmark = pytest.mark.usefixtures("trust_world")
+
+
+@asynccontextmanager
+async def bot_in_world(telegram, world, tmp_path, **overrides):
+    settings = {"proxy_file": world.proxy_file, "ssl_cert_file": world.ca_path, "admin_ids": frozenset({ADMIN})}
+    async with running_bot(telegram, tmp_path, **{**settings, **overrides}) as bot:
+        yield bot
+
+
+def texts(telegram, chat_id: int) -> list[str]:
+    return [c.params["text"] for c in telegram.calls_to("sendMessage") if c.params["chat_id"] == chat_id]
+
+
+async def test_a_burst_of_fifty_chats_downloads_the_item_once(telegram, world, tmp_path):
+    post = world.tiktok.add_video(VIDEO_ID)
+    async with bot_in_world(telegram, world, tmp_path):
+        for user in range(100, 150):
+            telegram.private_message(user, post.url)
+        sends = await telegram.await_for("sendVideo", count=50, timeout=60)
+    assert sorted(call.params["chat_id"] for call in sends) == list(range(100, 150))
+    assert all(call.ok for call in sends)
+    uploads = [call for call in sends if call.upload("video") is not None]
+    assert len(uploads) == 1 and uploads[0].upload("video").data == media.sample("h264.mp4")
+    assert len(world.tiktok.hits(f"/video/{VIDEO_ID}")) == 1
+    assert len([hit for hit in world.tiktok.cdn_hits() if "/video/tos/" in hit.path]) == 1
+
+
+async def test_a_flooding_user_is_muted_once_and_others_are_still_served(telegram, world, tmp_path):
+    post = world.tiktok.add_video(VIDEO_ID)
+    async with bot_in_world(telegram, world, tmp_path, spam_max_links=8, spam_window_seconds=10):
+        for _ in range(30):
+            telegram.private_message(USER, post.url)
+        telegram.private_message(OTHER, post.url)
+        await telegram.await_for("sendVideo", timeout=30, predicate=lambda c: c.params["chat_id"] == OTHER)
+        await asyncio.sleep(1)  # let the flood settle
+        mutes = [text for text in texts(telegram, USER) if "a lot of links" in text]
+        served = [c for c in telegram.calls_to("sendVideo") if c.params["chat_id"] == USER]
+        refused = [text for text in texts(telegram, USER) if "several links in progress" in text]
+    assert len(mutes) == 1
+    assert len(served) + len(refused) == 8  # what passed the guard was served or refused with a retry button
+
+
+async def test_in_flight_limit_refuses_with_a_retry_button_that_works(telegram, world, tmp_path):
+    slow = world.tiktok.add_video(VIDEO_ID)
+    others = [world.tiktok.add_video(f"73123456789012345{n:02d}") for n in range(70, 72)]
+    world.tiktok.fail_next("/video/tos/", status=None, delay=1.5, times=3)
+    async with bot_in_world(telegram, world, tmp_path, max_user_queue_size=2):
+        telegram.private_message(USER, f"{slow.url} {others[0].url} {others[1].url}")
+        refusal = (await telegram.await_for("sendMessage", timeout=30))[-1]
+        [[button]] = refusal.params["reply_markup"]["inline_keyboard"]
+        await telegram.await_for("sendVideo", count=2, timeout=30)
+        telegram.callback_query(USER, button["callback_data"], message=refusal.result)
+        third = (await telegram.await_for("sendVideo", count=3, timeout=30))[-1]
+    assert "several links in progress" in refusal.params["text"] and button["callback_data"].startswith("rt:tiktok:")
+    assert third.ok
+
+
+async def test_outbound_limiter_keeps_to_telegrams_rates(telegram, world, tmp_path):
+    async with bot_in_world(telegram, world, tmp_path):
+        for user in range(200, 240):
+            telegram.command(user, "help")
+        private = await telegram.await_for("sendMessage", count=40, timeout=30)
+        telegram.reset_calls()
+        for user in range(300, 321):
+            telegram.command(user, "help", chat_id=GROUP, mention=True)
+        group = await telegram.await_for("sendMessage", count=21, timeout=60)
+    private_times = sorted(call.at for call in private)
+    group_times = sorted(call.at for call in group)
+    # A bucket of 30 messages refilled at 30 a second: 40 messages need at least 10/30 s after the first.
+    assert private_times[-1] - private_times[0] >= 0.30
+    # A group takes 20 a minute: the 21st message waits about 3 s for room.
+    assert group_times[-1] - group_times[0] >= 2.8
+
+
+async def test_non_admins_get_nothing_from_admin_commands_and_buttons(telegram, world, tmp_path):
+    async with bot_in_world(telegram, world, tmp_path) as bot:
+        await bot.repositories.chats.register(USER, "private")
+        for command in ("stats", "export", "broadcast"):
+            telegram.command(USER, command)
+        source = telegram.private_message(USER, "hello everyone")["message"]
+        telegram.command(USER, "broadcast", reply_to=source)
+        draft = await bot.repositories.broadcasts.create(ADMIN, ADMIN, 1)
+        telegram.callback_query(USER, f"bc:{draft}:1", message={
+            "message_id": 1, "date": 0, "chat": {"id": USER, "type": "private"}, "text": "x"})
+        await telegram.await_for("answerCallbackQuery", timeout=10)
+        await telegram.await_for("sendMessage", count=5, timeout=10)  # each is answered as text without a link
+        assert (await bot.repositories.broadcasts.get(draft)).status is BroadcastStatus.DRAFT
+    assert telegram.calls_to("sendPhoto") == [] and telegram.calls_to("sendDocument") == []
+    assert telegram.calls_to("copyMessage") == []
+    assert all("Statistics" not in text and "Send this message to" not in text for text in texts(telegram, USER))
+
+
+async def test_admin_gets_stats_with_a_chart_and_a_csv_export(telegram, world, tmp_path):
+    post = world.tiktok.add_video(VIDEO_ID)
+    async with bot_in_world(telegram, world, tmp_path) as bot:
+        telegram.private_message(USER, post.url, language_code="uk")
+        await telegram.await_for("sendVideo", timeout=30)
+        await eventually(lambda: bot.repositories.stats.collect(), timeout=10)
+        telegram.command(ADMIN, "start", "ads_1")
+        await telegram.await_for("sendMessage", timeout=10)
+        telegram.command(ADMIN, "stats")
+        [chart] = await telegram.await_for("sendPhoto", timeout=30)
+        telegram.command(ADMIN, "export")
+        [export] = await telegram.await_for("sendDocument", timeout=30)
+    stats = [text for text in texts(telegram, ADMIN) if "Statistics" in text][0]
+    assert "Downloads: 24 h 1" in stats and "tiktok 1" in stats and "video 1" in stats
+    assert chart.upload("photo").data[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = list(csv.reader(io.StringIO(export.upload("document").data.decode())))
+    assert rows[0][:2] == ["id", "kind"] and [ADMIN, "ads_1"] == [int(rows[1][0]), rows[1][5]]
+
+
+async def test_an_admins_failed_request_comes_with_the_details(telegram, world, tmp_path):
+    gone = world.tiktok.add_unavailable(VIDEO_ID, 10222)
+    async with bot_in_world(telegram, world, tmp_path):
+        telegram.private_message(ADMIN, gone)
+        await telegram.await_for("sendMessage", count=2, timeout=30)
+    detail = [text for text in texts(telegram, ADMIN) if "failed" in text][0]
+    assert "Stage: extract" in detail and "Proxy: http://127.0.0.1:" in detail and "ItemPrivateError" in detail
+
+
+async def test_broadcast_interrupted_and_resumed_reaches_everyone_once(telegram, world, tmp_path):
+    audience = list(range(1000, 1100))
+    async with bot_in_world(telegram, world, tmp_path) as bot:
+        for chat_id in audience:
+            await bot.repositories.chats.register(chat_id, "private")
+        await bot.repositories.chats.register(ADMIN, "private")
+        source = telegram.private_message(ADMIN, "📣 news for everyone")["message"]
+        telegram.command(ADMIN, "broadcast", reply_to=source)
+        confirm = (await telegram.await_for("sendMessage", timeout=10,
+                                            predicate=lambda c: "Send this message to" in c.params["text"]))[-1]
+        send = confirm.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        telegram.callback_query(ADMIN, send, message=confirm.result)
+        await telegram.await_for("copyMessage", count=10, timeout=30)
+    interrupted = len([c for c in telegram.calls_to("copyMessage") if c.ok])
+    assert interrupted < len(audience) + 1
+    async with bot_in_world(telegram, world, tmp_path):
+        await telegram.await_for("editMessageText", timeout=60,
+                                 predicate=lambda c: "Broadcast finished" in c.params["text"])
+    copies = Counter(c.params["chat_id"] for c in telegram.calls_to("copyMessage") if c.ok)
+    assert set(copies) == {*audience, ADMIN} and set(copies.values()) == {1}
+
+
+async def queued() -> bool:
+    """A request waits for a delivery slot (the bot's own gauge, read through the metrics registry)."""
+    return (REGISTRY.get_sample_value("bot_queue_depth", {"state": "waiting"}) or 0) >= 1
+
+
+async def test_shutdown_finishes_work_in_flight_and_tells_waiting_chats(telegram, world, tmp_path):
+    slow = world.tiktok.add_video(VIDEO_ID)
+    waiting = world.tiktok.add_video("7312345678901234599")
+    world.tiktok.fail_next("/video/tos/", status=None, delay=2)
+    async with bot_in_world(telegram, world, tmp_path, max_concurrent_deliveries=1, shutdown_grace_seconds=15):
+        telegram.private_message(USER, slow.url)
+        await eventually(lambda: asyncio.sleep(0, result=bool(world.tiktok.cdn_hits())), timeout=30)
+        telegram.private_message(OTHER, waiting.url)
+        await eventually(queued)
+    [video] = telegram.calls_to("sendVideo")
+    assert video.ok and video.params["chat_id"] == USER
+    assert any("restarting" in text for text in texts(telegram, OTHER))
+
+
+async def test_metrics_and_health_are_served_over_http(telegram, world, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    post = world.tiktok.add_video(VIDEO_ID, formats=[FakeFormat(codec="h264")])
+    async with bot_in_world(telegram, world, tmp_path, metrics_port=port):
+        telegram.private_message(USER, post.url)
+        await telegram.await_for("sendVideo", timeout=30)
+        async with aiohttp.ClientSession() as http:
+            health = await http.get(f"http://127.0.0.1:{port}/healthz")
+            assert health.status == 200 and (await health.json())["status"] == "ok"
+
+            async def delivered() -> str | None:
+                text = await (await http.get(f"http://127.0.0.1:{port}/metrics")).text()
+                return text if 'outcome="ok"' in text else None
+
+            metrics = await eventually(delivered)
+    assert 'bot_deliveries_total{kind="video",outcome="ok",platform="tiktok",surface="private"}' in metrics
+    assert 'bot_stage_seconds_count{outcome="ok",stage="extract"}' in metrics
+    assert "bot_queue_depth" in metrics and "bot_proxy_failures_total" in metrics
