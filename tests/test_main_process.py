@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -121,3 +122,28 @@ async def test_bot_process_delivers_a_video_and_a_slideshow_from_the_offline_tik
     assert uploads[1] == images[1] and uploads[0][:2] == b"\xff\xd8"  # the HEIC went out as a JPEG
     assert code == 0, output
     assert "pr0xy-s3cret" not in output and TOKEN.split(":")[1] not in output
+    # Log lines of a request carry its update, chat and item.
+    assert f"chat={USER} item=7312345678901234567]" in output and "[update=" in output
+
+
+async def test_sigterm_lets_a_delivery_in_flight_finish(telegram, tmp_path) -> None:
+    from tests.fakes import media
+    from tests.fakes.world import TikTokWorld
+
+    with TikTokWorld() as world:
+        video = world.tiktok.add_video("7312345678901234567")
+        world.tiktok.fail_next("/video/tos/", status=None, delay=3)  # the CDN is slow to answer
+        process = start_bot(telegram, tmp_path, env=world.env())
+        try:
+            await telegram.await_polling(timeout=60)
+            telegram.private_message(USER, video.url)
+            while not world.tiktok.cdn_hits():
+                await asyncio.sleep(0.05)
+            process.send_signal(signal.SIGTERM)  # while the video is downloading
+            output, _ = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    [sent] = telegram.calls_to("sendVideo")
+    assert sent.ok and sent.upload("video").data == media.sample("h264.mp4")
+    assert process.returncode == 0, output
