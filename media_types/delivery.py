@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -37,6 +38,7 @@ from data.metrics import CACHE_HITS, DELIVERIES
 from media_types.albums import MAX_ALBUM, split_albums
 from media_types.cache import DOCUMENTS, MEDIA, MUSIC, CachedItem, SentFile
 from media_types.images import ImageProcessor
+from media_types.telegram_answers import REPLY_GONE
 from media_types.texts import (
     Translate,
     caption,
@@ -45,22 +47,29 @@ from media_types.texts import (
     retry_keyboard,
     slide_keyboard,
 )
+from media_types.uploads import StreamedUpload, upload_failure_is_retryable
 from tiktok_api import (
     ItemRef,
     MediaError,
     MediaRequest,
+    MediaStream,
+    NetworkError,
     ProxySession,
     Slideshow,
     TikTokClient,
     UnsupportedError,
     Video,
+    VideoFormat,
     link_token,
     parse_link,
+    rank_formats,
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WRONG_FILE_ID = "wrong file identifier"
+UPLOAD_TIMEOUT = 900  # seconds for one media upload: 2000 MB to a local Bot API server is slow
 BLOCKED = "bot was blocked by the user"
 FAILURE_REACTION = "😢"
 
@@ -290,51 +299,60 @@ class Deliverer:
         if media.music is None or media.music.media is None:
             raise UnsupportedError(f"{item.item_id} has no sound")
         music = media.music
+        reply = _Reply(self._reply(job))
         with tempfile.TemporaryDirectory(prefix="music-") as workdir:
-            audio = await client.download(music.media, Path(workdir) / f"{item.item_id}.mp3", session,
-                                          max_bytes=self._upload_limit)
             cover = await self._thumbnail(client, music.cover, Path(workdir), session)
-            message = await self._call(self._bot.send_audio(
-                job.chat_id, FSInputFile(audio.path, filename=f"{_file_title(music.title)}.mp3"),
-                title=music.title or None, performer=music.author or None, duration=music.duration,
-                thumbnail=cover, reply_parameters=self._reply(job),
-            ))
+
+            async def upload(stream: MediaStream) -> Message:
+                request = self._bot.send_audio(
+                    job.chat_id, StreamedUpload(stream, f"{_file_title(music.title)}.mp3"),
+                    title=music.title or None, performer=music.author or None, duration=music.duration,
+                    thumbnail=cover, reply_parameters=reply.parameters, request_timeout=UPLOAD_TIMEOUT,
+                )
+                return await self._call(reply.dropped_when_gone(upload_failure_is_retryable(request)))
+
+            message = await client.stream(music.media, session, upload, max_bytes=self._upload_limit)
         return CachedItem("music", item.url, files=(SentFile("audio", message.audio.file_id),))
 
     # Sending what was just downloaded ---------------------------------------------------------------
 
     async def _send_new_video(self, job: DeliveryJob, client: TikTokClient, video: Video, session: ProxySession,
                               workdir: Path, t: Translate) -> CachedItem:
-        chosen, file = await client.download_video(video, workdir, session, max_bytes=self._upload_limit)
+        """Stream the best fitting format from the CDN straight into the upload."""
+        rank_formats(video.formats, self._upload_limit)  # nothing fits: fail before any download
         thumbnail = await self._thumbnail(client, video.cover, workdir, session)
-        upload = FSInputFile(file.path, filename=f"{video.item.item_id}.mp4")
         text = caption(video.description, video.item.url, t)
         has_music = video.music is not None and video.music.media is not None
         keyboard = music_keyboard(job.platform.value, video.item.item_id, t) if has_music else None
+        reply = _Reply(self._reply(job))
+
+        async def upload(chosen: VideoFormat, stream: MediaStream) -> Message:
+            file = StreamedUpload(stream, f"{video.item.item_id}.mp4")
+            as_video = {"width": chosen.width, "height": chosen.height, "duration": video.duration,
+                        "supports_streaming": True}
+            if job.surface is Surface.INLINE:
+                request = self._bot.send_video(self.storage_channel_id, file, thumbnail=thumbnail, **as_video,
+                                               caption=self._storage_caption(job, video.item),
+                                               request_timeout=UPLOAD_TIMEOUT)
+            elif job.file_mode:
+                request = self._bot.send_document(job.chat_id, file, thumbnail=thumbnail, caption=text,
+                                                  reply_markup=keyboard, reply_parameters=reply.parameters,
+                                                  request_timeout=UPLOAD_TIMEOUT)
+            else:
+                request = self._bot.send_video(job.chat_id, file, thumbnail=thumbnail, **as_video, caption=text,
+                                               reply_markup=keyboard, reply_parameters=reply.parameters,
+                                               request_timeout=UPLOAD_TIMEOUT)
+            return await self._call(reply.dropped_when_gone(upload_failure_is_retryable(request)))
+
+        message = await client.stream_video(video, session, upload, max_bytes=self._upload_limit)
         if job.surface is Surface.INLINE:
-            message = await self._call(self._bot.send_video(
-                self.storage_channel_id, upload, width=chosen.width, height=chosen.height, duration=video.duration,
-                thumbnail=thumbnail, supports_streaming=True, caption=self._storage_caption(job, video.item),
-            ))
             await self._bot.edit_message_media(
                 inline_message_id=job.inline_message_id,
                 media=InputMediaVideo(media=message.video.file_id, caption=text, supports_streaming=True),
                 reply_markup=keyboard,
             )
-            sent = SentFile("video", message.video.file_id)
-        elif job.file_mode:
-            message = await self._call(self._bot.send_document(
-                job.chat_id, upload, thumbnail=thumbnail, caption=text, reply_markup=keyboard,
-                reply_parameters=self._reply(job),
-            ))
-            sent = SentFile("document", message.document.file_id)
-        else:
-            message = await self._call(self._bot.send_video(
-                job.chat_id, upload, width=chosen.width, height=chosen.height, duration=video.duration,
-                thumbnail=thumbnail, supports_streaming=True, caption=text, reply_markup=keyboard,
-                reply_parameters=self._reply(job),
-            ))
-            sent = SentFile("video", message.video.file_id)
+        sent = SentFile("document", message.document.file_id) if message.document else SentFile(
+            "video", message.video.file_id)
         return CachedItem("video", video.item.url, video.description, has_music, (sent,))
 
     async def _send_new_slideshow(self, job: DeliveryJob, client: TikTokClient, slideshow: Slideshow,
@@ -480,6 +498,23 @@ class Deliverer:
             user_id=job.user_id, chat_id=job.chat_id, surface=job.surface, platform=job.platform,
             item_id=item_id, kind=MediaKind(kind), cache_hit=cache_hit,
         )
+
+
+class _Reply:
+    """The reply parameters of a streamed send: if the message to reply to is gone, the retry (a new
+    stream, since the first one was consumed) goes without them."""
+
+    def __init__(self, parameters: ReplyParameters | None) -> None:
+        self.parameters = parameters
+
+    async def dropped_when_gone(self, request: Awaitable[T]) -> T:
+        try:
+            return await request
+        except TelegramBadRequest as exc:
+            if REPLY_GONE not in exc.message.lower() or self.parameters is None:
+                raise
+            self.parameters = None
+            raise NetworkError("the message to reply to is gone; sending without the reply") from None
 
 
 class _LeaderGaveUp(Exception):

@@ -13,6 +13,9 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
+from data.metrics import TELEGRAM_WAITS
+from media_types.uploads import replayable
+
 log = logging.getLogger(__name__)
 
 REPLY_GONE = "message to be replied not found"
@@ -32,13 +35,15 @@ class TelegramAnswers(BaseRequestMiddleware):
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
                 retries += 1
-                if retries > self._max_retries or exc.retry_after > self._max_wait:
+                if retries > self._max_retries or exc.retry_after > self._max_wait or not replayable(method):
                     raise
+                TELEGRAM_WAITS.inc()
                 log.warning("%s: Telegram asks to wait %s s (retry %d/%d)", method.__api_method__,
                             exc.retry_after, retries, self._max_retries)
                 await asyncio.sleep(exc.retry_after)
             except TelegramBadRequest as exc:
-                if REPLY_GONE not in exc.message.lower() or getattr(method, "reply_parameters", None) is None:
+                if (REPLY_GONE not in exc.message.lower() or getattr(method, "reply_parameters", None) is None
+                        or not replayable(method)):
                     raise
                 log.info("%s: the message to reply to is gone; sending without the reply", method.__api_method__)
                 method = method.model_copy(update={"reply_parameters": None})

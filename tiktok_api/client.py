@@ -5,19 +5,43 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from data.config import PipelineSettings
-from tiktok_api.errors import InvalidLinkError, TooLargeError, TooLongError, UnsupportedError
+from tiktok_api.cdn import CdnClient, MediaStream
+from tiktok_api.errors import (
+    InvalidLinkError,
+    TooLargeError,
+    TooLongError,
+    UnsupportedError,
+)
 from tiktok_api.extractor import PageData, YtDlpExtractor
 from tiktok_api.http import HttpClient
-from tiktok_api.links import LinkKind, TikTokLink, is_media_host, is_page_host, parse_link
-from tiktok_api.models import DownloadedFile, ItemRef, MediaInfo, MediaRequest, Music, Slideshow, Video, VideoFormat
+from tiktok_api.links import (
+    LinkKind,
+    TikTokLink,
+    is_media_host,
+    is_page_host,
+    parse_link,
+)
+from tiktok_api.models import (
+    DownloadedFile,
+    ItemRef,
+    MediaInfo,
+    MediaRequest,
+    Music,
+    Slideshow,
+    Video,
+    VideoFormat,
+)
 from tiktok_api.proxies import ProxyManager, ProxySession
 from tiktok_api.stages import run_stage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 IMAGE_CONCURRENCY = 4
 UNPLAYABLE_CODECS = frozenset({"bytevc2"})
@@ -31,6 +55,7 @@ class TikTokClient:
             settings.proxies, include_host=settings.proxy_include_host, data_only=settings.proxy_data_only,
         )
         self._http = HttpClient(ca_file=settings.ssl_cert_file)
+        self._cdn = CdnClient(ca_file=settings.ssl_cert_file)
         self._extractor = YtDlpExtractor(
             workers=extraction_workers, cookies_file=settings.ytdlp_cookies,
             custom_ca=settings.ssl_cert_file is not None,
@@ -42,6 +67,7 @@ class TikTokClient:
 
     async def close(self) -> None:
         await self._http.close()
+        await self._cdn.close()
         self._extractor.close()
 
     @staticmethod
@@ -93,32 +119,65 @@ class TikTokClient:
     async def download(
         self, media: MediaRequest, destination: Path, session: ProxySession, *, max_bytes: int | None = None,
     ) -> DownloadedFile:
-        """One resource, streamed to `destination` with its own retry budget."""
+        """One resource into a file (for what needs converting, and for the CLI), with its own retry budget."""
 
         async def fetch() -> DownloadedFile:
-            size = await self._http.download(
+            size = await self._cdn.download(
                 media, destination, proxy=session.media_proxy, max_bytes=max_bytes, allowed=is_media_host,
             )
             return DownloadedFile(destination, size)
 
         return await run_stage("download", self._download_budget, session, fetch, subject=_short(media.url))
 
-    async def download_video(
-        self, video: Video, directory: Path, session: ProxySession, *, max_bytes: int | None = None,
-    ) -> tuple[VideoFormat, DownloadedFile]:
-        """The best format that fits `max_bytes`; when one turns out bigger than TikTok announced,
-        the next smaller one."""
+    async def stream(
+        self, media: MediaRequest, session: ProxySession, consume: Callable[[MediaStream], Awaitable[T]],
+        *, max_bytes: int | None = None,
+    ) -> T:
+        """Hand the open CDN stream to `consume` (an upload, typically) as bytes arrive. A failure of the
+        download or of the consumer (raised as a retryable MediaError) repeats both, within the download
+        stage's budget."""
+
+        async def attempt() -> T:
+            async with self._cdn.open(media, proxy=session.media_proxy, max_bytes=max_bytes,
+                                      allowed=is_media_host) as stream:
+                return await consume(stream)
+
+        return await run_stage("download", self._download_budget, session, attempt, subject=_short(media.url))
+
+    async def stream_video(
+        self, video: Video, session: ProxySession, consume: Callable[[VideoFormat, MediaStream], Awaitable[T]],
+        *, max_bytes: int | None = None,
+    ) -> T:
+        """The best format that fits `max_bytes`, streamed into `consume`; when one turns out bigger than
+        TikTok announced, the next smaller one."""
         for video_format in rank_formats(video.formats, max_bytes):
             try:
-                file = await self.download(
-                    video_format.media, directory / f"{video.item.item_id}.mp4", session, max_bytes=max_bytes,
-                )
+                return await self.stream(video_format.media, session,
+                                         lambda stream, f=video_format: consume(f, stream), max_bytes=max_bytes)
             except TooLargeError:
                 log.info("format %s of %s is over the limit; trying a smaller one", video_format.format_id,
                          video.item.item_id)
-                continue
-            return video_format, file
         raise TooLargeError(f"no format of {video.item.item_id} fits in {max_bytes} bytes")
+
+    async def download_video(
+        self, video: Video, directory: Path, session: ProxySession, *, max_bytes: int | None = None,
+    ) -> tuple[VideoFormat, DownloadedFile]:
+        """The best format that fits, saved to `directory` (the CLI's way; the bot streams instead)."""
+        destination = directory / f"{video.item.item_id}.mp4"
+
+        async def save(video_format: VideoFormat, stream: MediaStream) -> tuple[VideoFormat, DownloadedFile]:
+            size = 0
+            try:
+                with destination.open("wb") as file:
+                    async for chunk in stream.chunks():
+                        file.write(chunk)
+                        size += len(chunk)
+            except BaseException:
+                destination.unlink(missing_ok=True)
+                raise
+            return video_format, DownloadedFile(destination, size)
+
+        return await self.stream_video(video, session, save, max_bytes=max_bytes)
 
     async def download_images(
         self, slideshow: Slideshow, directory: Path, session: ProxySession,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
+
+from tiktok_api.errors import InvalidLinkError
 
 # Hosts users paste links from. Anything else (another host, an IP address, a private name) is never fetched.
 PAGE_HOSTS = frozenset({"tiktok.com", "www.tiktok.com", "m.tiktok.com", "vm.tiktok.com", "vt.tiktok.com"})
@@ -80,6 +83,12 @@ def is_media_host(host: str | None) -> bool:
     if host is None or _is_ip_literal(host):
         return False
     return any(host == domain or host.endswith("." + domain) for domain in MEDIA_DOMAINS)
+
+
+def require_allowed(url: str, allowed: Callable[[str | None], bool]) -> None:
+    """Raise InvalidLinkError before anything is requested from a host outside the allowlist."""
+    if not allowed(host_of(url)):
+        raise InvalidLinkError(f"refusing to fetch {host_of(url) or 'a non-http URL'}: not an allowed host")
 
 
 def parse_link(raw: str) -> TikTokLink | None:

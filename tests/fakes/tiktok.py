@@ -132,6 +132,7 @@ class FakeTikTok(BackgroundServer):
         self._chain_tokens: set[str] = set()
         self._failures: list[_Failure] = []
         self._requests: list[Hit] = []
+        self._sites: list = []  # other sites served on this origin, see mount()
         self._runner: web.AppRunner | None = None
 
     # ----------------------------------------------------------------------- registering content
@@ -193,6 +194,12 @@ class FakeTikTok(BackgroundServer):
         with self._lock:
             self._short_links[host, code] = target_url
         return f"https://{host}/t/{code}/" if host == "www.tiktok.com" else f"https://{host}/{code}/"
+
+    def mount(self, site) -> None:
+        """Serve another site from this origin: requests for hosts `site.serves(host)` accepts go to
+        `await site.handle(request)` (e.g. a tests.fakes.instagram.FakeInstagram), not to TikTok."""
+        with self._lock:
+            self._sites.append(site)
 
     # ----------------------------------------------------------------------- scripting failures
 
@@ -340,6 +347,11 @@ class FakeTikTok(BackgroundServer):
         await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        host = (request.url.host or "").lower()
+        with self._lock:
+            site = next((site for site in self._sites if site.serves(host)), None)
+        if site is not None:
+            return await site.handle(request)
         hit = Hit((request.url.host or "").lower(), request.path, request.rel_url.raw_query_string,
                   request.method, CIMultiDict(request.headers))
         with self._lock:

@@ -1,7 +1,8 @@
-"""An offline TikTok for end-to-end tests: fake origin, intercepting proxies, a test CA and an SSRF canary.
+"""An offline TikTok and Instagram for end-to-end tests: fake origin, intercepting proxies, a test CA, an SSRF canary.
 
     with TikTokWorld(proxies={"good": "healthy", "banned": "blocked"}) as world:
         post = world.tiktok.add_video("7312345678901234567")
+        reel = world.instagram.add_reel("DAbCdEfGhIj")
         subprocess.run([python, "main.py"], env={**os.environ, **world.env()})
         assert not world.canary.hits
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import trustme
 
+from tests.fakes.instagram import FakeInstagram
 from tests.fakes.proxy import InterceptingProxy, Socks5Proxy, dead_proxy_url
 from tests.fakes.server import BackgroundServer
 from tests.fakes.tiktok import FakeTikTok
@@ -79,7 +81,7 @@ class Canary(BackgroundServer):
 
 
 class TikTokWorld:
-    """Everything the product needs to meet "TikTok" offline, started and stopped together."""
+    """Everything the product needs to meet "TikTok" and "Instagram" offline, started and stopped together."""
 
     def __init__(self, proxies: Mapping[str, ProxyConfig | str] | None = None, *,
                  directory: Path | str | None = None) -> None:
@@ -89,6 +91,8 @@ class TikTokWorld:
         self._stack = contextlib.ExitStack()
         self.ca = trustme.CA()
         self.tiktok = FakeTikTok()
+        self.instagram = FakeInstagram()  # served by the same origin, for Instagram hosts
+        self.tiktok.mount(self.instagram)
         self.canary = Canary()
         self.proxies: dict[str, InterceptingProxy] = {}  # the live proxies, by name
         self.proxy_urls: dict[str, str] = {}  # every proxy's URL (dead ones too), in PROXY_FILE order

@@ -1,0 +1,53 @@
+"""Uploads that read straight from the CDN: the bytes go into Telegram's multipart request as they
+arrive, so the user waits for the larger of download and upload, not their sum, and memory holds a few
+chunks, not the video."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable
+from typing import TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.types import InputFile
+
+from tiktok_api import MediaStream, NetworkError
+
+T = TypeVar("T")
+
+
+class StreamedUpload(InputFile):
+    """An InputFile over an open CDN stream. It can be read once: a resend needs a new download, which
+    the download stage's retry provides (see upload_failure_is_retryable)."""
+
+    replayable = False
+
+    def __init__(self, stream: MediaStream, filename: str) -> None:
+        super().__init__(filename=filename)
+        self._stream = stream
+        self._read = False
+
+    async def read(self, bot: Bot) -> AsyncGenerator[bytes, None]:
+        if self._read:
+            raise NetworkError("the CDN stream was already sent once")
+        self._read = True
+        async for chunk in self._stream.chunks():
+            yield chunk
+
+
+async def upload_failure_is_retryable(request: Awaitable[T]) -> T:
+    """An upload that failed on Telegram's side (network, 5xx, 429) becomes a retryable NetworkError, so
+    the download stage repeats download and upload together."""
+    try:
+        return await request
+    except TelegramRetryAfter as exc:
+        await asyncio.sleep(exc.retry_after)
+        raise NetworkError(f"Telegram asked to wait {exc.retry_after} s") from None
+    except (TelegramNetworkError, TelegramServerError) as exc:
+        raise NetworkError(f"upload failed: {exc}") from None
+
+
+def replayable(method: object) -> bool:
+    """False when a call carries a one-shot stream, which a resend could not read again."""
+    return all(getattr(value, "replayable", True) for value in vars(method).values())
