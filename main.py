@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 
-from data import ConfigError, PipelineSettings, export_ca_bundle, load_settings
+from data import ConfigError, PipelineSettings, create_engine, ensure_reachable, export_ca_bundle, load_settings
 from data.logs import configure_logging
 
 log = logging.getLogger("bot")
@@ -28,11 +28,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def check_database(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await ensure_reachable(engine)
+    finally:
+        await engine.dispose()
+
+
 def run_bot() -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.secrets())
     export_ca_bundle(settings)
-    # Imported only now: aiogram takes seconds to import, and bad configuration should not wait for it.
+    # Bad configuration, an unreachable database included, is reported before aiogram is imported: that
+    # import alone takes seconds.
+    asyncio.run(check_database(settings.db_url))
     from handlers.app import run_bot as poll
 
     asyncio.run(poll(settings))
