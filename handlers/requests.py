@@ -13,7 +13,6 @@ from aiogram_i18n import I18nContext
 
 from data import Surface
 from media_types import Deliverer, DeliveryJob, DeliveryQueue, SpamGuard, Verdict, retry_keyboard
-from tiktok_api import link_token, parse_link
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +41,14 @@ async def submit(jobs: list[DeliveryJob], deliveries: DeliveryQueue, deliverer: 
         log.info("request %s for %s refused: %s", job.request_id, job.link,
                  "shutting down" if deliveries.closing else "too many in flight")
         if job.surface is Surface.PRIVATE and job.chat_id is not None:
-            await _refuse(job, deliveries, bot, i18n)
+            await _refuse(job, deliveries, deliverer, bot, i18n)
     await asyncio.gather(*(deliveries.run(job, deliverer.deliver) for job in admitted))
 
 
-async def _refuse(job: DeliveryJob, deliveries: DeliveryQueue, bot: Bot, i18n: I18nContext) -> None:
-    link = parse_link(job.link)
-    keyboard = retry_keyboard(job.platform.value, link_token(link), i18n.get) if link and not job.sound else None
+async def _refuse(job: DeliveryJob, deliveries: DeliveryQueue, deliverer: Deliverer, bot: Bot,
+                  i18n: I18nContext) -> None:
+    token = deliverer.retry_token(job)
+    keyboard = retry_keyboard(job.platform.value, token, i18n.get) if token else None
     text = i18n.get("shutdown-retry" if deliveries.closing else "queue-full")
     reply = ReplyParameters(message_id=job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
     try:

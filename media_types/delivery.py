@@ -22,6 +22,7 @@ from aiogram.types import (
     BufferedInputFile,
     FSInputFile,
     InlineKeyboardMarkup,
+    InputFile,
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
@@ -49,19 +50,17 @@ from media_types.texts import (
 )
 from media_types.uploads import StreamedUpload, upload_failure_is_retryable
 from tiktok_api import (
+    Gallery,
     ItemRef,
+    MediaClient,
     MediaError,
     MediaRequest,
     MediaStream,
     NetworkError,
     ProxySession,
-    Slideshow,
-    TikTokClient,
     UnsupportedError,
     Video,
     VideoFormat,
-    link_token,
-    parse_link,
     rank_formats,
 )
 
@@ -97,7 +96,7 @@ class ChatBlockedError(Exception):
 
 class Deliverer:
     def __init__(
-        self, *, bot: Bot, clients: dict[Platform, TikTokClient], repositories: Repositories,
+        self, *, bot: Bot, clients: dict[Platform, MediaClient], repositories: Repositories,
         translate: Callable[[str], Translate], images: ImageProcessor, upload_limit: int,
         storage_channel_id: int | None, max_video_duration: int, admin_ids: frozenset[int] = frozenset(),
     ) -> None:
@@ -123,14 +122,18 @@ class Deliverer:
     async def notify_abandoned(self, job: DeliveryJob) -> None:
         """A request the bot could not finish because it is shutting down: say so, with a way back."""
         t = self._translate(job.language)
-        link = parse_link(job.link)
-        keyboard = None
-        if link is not None and not job.sound and job.surface is not Surface.INLINE:
-            keyboard = retry_keyboard(job.platform.value, link_token(link), t)
+        token = self.retry_token(job)
+        keyboard = retry_keyboard(job.platform.value, token, t) if token and job.surface is not Surface.INLINE else None
         await self._report(job, t("shutdown-retry"), keyboard=keyboard, quiet_in_groups=False)
 
     def item_url(self, platform: Platform, item_id: str) -> str:
         return self._clients[platform].item_url(item_id)
+
+    def retry_token(self, job: DeliveryJob) -> str | None:
+        """What a "try again" button carries for this job; None when a retry makes no sense (a sound)."""
+        client = self._clients[job.platform]
+        link = client.parse_link(job.link)
+        return client.link_token(link) if link is not None and not job.sound else None
 
     async def cached(self, platform: Platform, item_id: str, variant: str = MEDIA) -> CachedItem | None:
         entries = await self._repositories.media_cache.get(platform, item_id, variant)
@@ -155,19 +158,23 @@ class Deliverer:
 
     async def show_slide(self, inline_message_id: str, platform: Platform, item_id: str, index: int,
                          language: str) -> bool:
-        """Show image `index` of an inline slideshow, from the media cache; False when it is gone."""
+        """Show picture `index` of an inline gallery, from the media cache; False when it is gone."""
         item = await self.cached(platform, item_id)
-        photos = [f for f in item.files if f.kind == "photo"] if item else []
-        if not photos:
+        if item is None or not _pages(item):
             return False
-        t = self._translate(language)
-        index %= len(photos)
+        await self._show_page(inline_message_id, platform, item_id, item, index, self._translate(language))
+        return True
+
+    async def _show_page(self, inline_message_id: str, platform: Platform, item_id: str, item: CachedItem,
+                         index: int, t: Translate) -> None:
+        pages = _pages(item)
+        index %= len(pages)
+        media_type = InputMediaVideo if pages[index].kind == "video" else InputMediaPhoto
         await self._bot.edit_message_media(
             inline_message_id=inline_message_id,
-            media=InputMediaPhoto(media=photos[index].file_id, caption=caption(item.description, item.url, t)),
-            reply_markup=slide_keyboard(platform.value, item_id, index, len(photos), t, with_music=item.has_music),
+            media=media_type(media=pages[index].file_id, caption=caption(item.description, item.url, t)),
+            reply_markup=slide_keyboard(platform.value, item_id, index, len(pages), t, with_music=item.has_music),
         )
-        return True
 
     # Error handling --------------------------------------------------------------------------------
 
@@ -243,7 +250,7 @@ class Deliverer:
         wait for it and then send by file id)."""
         client = self._clients[job.platform]
         session = client.session()
-        item = await client.resolve(parse_link(job.link), session)
+        item = await client.resolve(client.parse_link(job.link), session)
         bind(item=item.item_id)
         key = (job.platform, item.item_id, variant)
         while True:
@@ -282,18 +289,18 @@ class Deliverer:
         await self._record(job, item.item_id, cached.kind, cache_hit=True)
         return True
 
-    async def _produce_media(self, job: DeliveryJob, client: TikTokClient, item: ItemRef, session: ProxySession,
+    async def _produce_media(self, job: DeliveryJob, client: MediaClient, item: ItemRef, session: ProxySession,
                              t: Translate) -> CachedItem:
         media = await client.extract(item, session)
         with tempfile.TemporaryDirectory(prefix="delivery-") as workdir:
             if isinstance(media, Video):
                 return await self._send_new_video(job, client, media, session, Path(workdir), t)
-            return await self._send_new_slideshow(job, client, media, session, Path(workdir), t)
+            return await self._send_new_gallery(job, client, media, session, Path(workdir), t)
 
     async def _send_cached_music(self, job: DeliveryJob, item: ItemRef, cached: CachedItem, t: Translate) -> None:
         await self._call(self._bot.send_audio(job.chat_id, cached.files[0].file_id, reply_parameters=self._reply(job)))
 
-    async def _produce_music(self, job: DeliveryJob, client: TikTokClient, item: ItemRef, session: ProxySession,
+    async def _produce_music(self, job: DeliveryJob, client: MediaClient, item: ItemRef, session: ProxySession,
                              t: Translate) -> CachedItem:
         media = await client.extract(item, session)
         if media.music is None or media.music.media is None:
@@ -316,7 +323,7 @@ class Deliverer:
 
     # Sending what was just downloaded ---------------------------------------------------------------
 
-    async def _send_new_video(self, job: DeliveryJob, client: TikTokClient, video: Video, session: ProxySession,
+    async def _send_new_video(self, job: DeliveryJob, client: MediaClient, video: Video, session: ProxySession,
                               workdir: Path, t: Translate) -> CachedItem:
         """Stream the best fitting format from the CDN straight into the upload."""
         rank_formats(video.formats, self._upload_limit)  # nothing fits: fail before any download
@@ -355,47 +362,51 @@ class Deliverer:
             "video", message.video.file_id)
         return CachedItem("video", video.item.url, video.description, has_music, (sent,))
 
-    async def _send_new_slideshow(self, job: DeliveryJob, client: TikTokClient, slideshow: Slideshow,
-                                  session: ProxySession, workdir: Path, t: Translate) -> CachedItem:
-        files = await client.download_images(slideshow, workdir, session)
-        has_music = slideshow.music is not None and slideshow.music.media is not None
+    async def _send_new_gallery(self, job: DeliveryJob, client: MediaClient, gallery: Gallery,
+                                session: ProxySession, workdir: Path, t: Translate) -> CachedItem:
+        """Pictures (and clips) in order. Photos Telegram would refuse are converted or sent as files."""
+        files = await client.download_gallery(gallery, workdir, session, max_bytes=self._upload_limit)
+        has_music = gallery.music is not None and gallery.music.media is not None
         if job.file_mode and job.surface is not Surface.INLINE:
             uploads = [("document", FSInputFile(f.path)) for f in files]
         else:
-            plans = await asyncio.gather(*(self._images.prepare_photo(f.path, workdir) for f in files))
-            for plan in plans:
-                if plan.converted or plan.as_document:
-                    log.info("image %s of %s: %s", plan.path.name, slideshow.item.item_id, plan.reason)
-            uploads = [("document" if p.as_document else "photo", FSInputFile(p.path)) for p in plans]
-        cached = CachedItem("images", slideshow.item.url, slideshow.description, has_music)
+            uploads = await asyncio.gather(*(
+                self._prepared(entry.kind, file.path, workdir, gallery.item.item_id)
+                for entry, file in zip(gallery.entries, files, strict=True)
+            ))
+        cached = CachedItem("images", gallery.item.url, gallery.description, has_music)
         if job.surface is Surface.INLINE:
             sent = await self._upload_albums(self.storage_channel_id, uploads,
-                                             self._storage_caption(job, slideshow.item), reply=None)
+                                             self._storage_caption(job, gallery.item), reply=None)
             cached = _with_files(cached, sent)
-            await self.show_inline_first_slide(job, cached, slideshow.item.item_id, t)
+            await self._show_inline_gallery(job, cached, gallery.item.item_id, t)
             return cached
-        sent = await self._send_albums(job, slideshow.item.item_id, uploads, cached, t)
+        sent = await self._send_albums(job, gallery.item.item_id, uploads, cached, t)
         return _with_files(cached, sent)
 
-    async def show_inline_first_slide(self, job: DeliveryJob, cached: CachedItem, item_id: str, t: Translate) -> None:
-        photos = [f for f in cached.files if f.kind == "photo"]
-        if not photos:  # nothing Telegram shows as a photo: the first file as a document
-            await self._bot.edit_message_media(
-                inline_message_id=job.inline_message_id,
-                media=InputMediaDocument(media=cached.files[0].file_id, caption=caption(cached.description,
-                                                                                        cached.url, t)),
-            )
+    async def _prepared(self, kind: str, path: Path, workdir: Path, item_id: str) -> tuple[str, InputFile]:
+        """A clip goes as a video; a picture as a photo Telegram accepts, or as a document."""
+        if kind == "video":
+            return "video", FSInputFile(path)
+        plan = await self._images.prepare_photo(path, workdir)
+        if plan.converted or plan.as_document:
+            log.info("image %s of %s: %s", path.name, item_id, plan.reason)
+        return ("document" if plan.as_document else "photo"), FSInputFile(plan.path)
+
+    async def _show_inline_gallery(self, job: DeliveryJob, cached: CachedItem, item_id: str, t: Translate) -> None:
+        if _pages(cached):
+            await self._show_page(job.inline_message_id, job.platform, item_id, cached, 0, t)
             return
+        # Nothing Telegram shows as a photo or a clip: the first file, as a document.
         await self._bot.edit_message_media(
             inline_message_id=job.inline_message_id,
-            media=InputMediaPhoto(media=photos[0].file_id, caption=caption(cached.description, cached.url, t)),
-            reply_markup=slide_keyboard(job.platform.value, item_id, 0, len(photos), t, with_music=cached.has_music),
+            media=InputMediaDocument(media=cached.files[0].file_id, caption=caption(cached.description, cached.url, t)),
         )
 
-    async def _send_albums(self, job: DeliveryJob, item_id: str, uploads: list[tuple[str, object]],
+    async def _send_albums(self, job: DeliveryJob, item_id: str, uploads: list[tuple[str, InputFile | str]],
                            item: CachedItem, t: Translate) -> list[SentFile]:
-        """Photos (and documents, which may not share an album with them) in albums of 2-10; in groups
-        only the first album's worth, with a note (README: groups get at most 10 images)."""
+        """The gallery in albums; in groups only the first album's worth, with a note (README: groups get
+        at most 10 pictures). Then the sound button, when there is a sound."""
         note = ""
         if job.surface is Surface.GROUP and len(uploads) > MAX_ALBUM:
             note = t("images-more-in-private", shown=MAX_ALBUM, total=len(uploads))
@@ -409,25 +420,27 @@ class Deliverer:
             ))
         return sent
 
-    async def _upload_albums(self, chat_id: int, uploads: list[tuple[str, object]], text: str,
+    async def _upload_albums(self, chat_id: int, uploads: list[tuple[str, InputFile | str]], text: str,
                              reply: ReplyParameters | None) -> list[SentFile]:
-        """Send files of one kind after the other in albums Telegram accepts; the caption goes on the
-        very first item. Returns the file ids in order."""
+        """Albums of 2-10 that Telegram accepts: photos and clips together in their order, then documents
+        (which may not share an album with them). The caption goes on the very first item. Returns the
+        file ids in the order sent."""
         sent: list[SentFile] = []
         first = True
-        for kind in ("photo", "document"):
-            group = [upload for k, upload in uploads if k == kind]
+        for group in ([u for u in uploads if u[0] != "document"], [u for u in uploads if u[0] == "document"]):
             for album in split_albums(group):
                 item_caption = text if first else None
                 if len(album) == 1:
-                    send = self._bot.send_photo if kind == "photo" else self._bot.send_document
-                    message = await self._call(send(chat_id, album[0], caption=item_caption, reply_parameters=reply))
-                    messages = [message]
+                    kind, upload = album[0]
+                    send = {"photo": self._bot.send_photo, "video": self._bot.send_video,
+                            "document": self._bot.send_document}[kind]
+                    messages = [await self._call(send(chat_id, upload, caption=item_caption, reply_parameters=reply,
+                                                      request_timeout=UPLOAD_TIMEOUT))]
                 else:
-                    media_type = InputMediaPhoto if kind == "photo" else InputMediaDocument
-                    media = [media_type(media=upload, caption=item_caption if i == 0 else None)
-                             for i, upload in enumerate(album)]
-                    messages = await self._call(self._bot.send_media_group(chat_id, media, reply_parameters=reply))
+                    media = [_ALBUM_TYPES[kind](media=upload, caption=item_caption if i == 0 else None)
+                             for i, (kind, upload) in enumerate(album)]
+                    messages = await self._call(self._bot.send_media_group(
+                        chat_id, media, reply_parameters=reply, request_timeout=UPLOAD_TIMEOUT))
                 sent += [_sent_file(message) for message in messages]
                 first = False
         return sent
@@ -438,7 +451,7 @@ class Deliverer:
         text = caption(cached.description, cached.url, t)
         if job.surface is Surface.INLINE:
             if cached.kind == "images":
-                await self.show_inline_first_slide(job, cached, item.item_id, t)
+                await self._show_inline_gallery(job, cached, item.item_id, t)
             else:
                 await self._bot.edit_message_media(
                     inline_message_id=job.inline_message_id,
@@ -446,7 +459,7 @@ class Deliverer:
                 )
             return
         if cached.kind == "images":
-            uploads = [(f.kind, f.file_id) for f in cached.files]
+            uploads: list[tuple[str, InputFile | str]] = [(f.kind, f.file_id) for f in cached.files]
             await self._send_albums(job, item.item_id, uploads, cached, t)
             return
         file = cached.files[0]
@@ -466,7 +479,7 @@ class Deliverer:
                 raise ChatBlockedError(exc.message) from None
             raise
 
-    async def _thumbnail(self, client: TikTokClient, cover: MediaRequest | None, workdir: Path,
+    async def _thumbnail(self, client: MediaClient, cover: MediaRequest | None, workdir: Path,
                          session: ProxySession) -> BufferedInputFile | None:
         """The cover as a Telegram thumbnail; a missing cover never fails the delivery."""
         if cover is None:
@@ -536,6 +549,14 @@ def _sent_file(message: Message) -> SentFile:
     if message.video:
         return SentFile("video", message.video.file_id)
     return SentFile("document", message.document.file_id)
+
+
+_ALBUM_TYPES = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument}
+
+
+def _pages(item: CachedItem) -> list[SentFile]:
+    """What an inline gallery pages through: its photos and clips."""
+    return [f for f in item.files if f.kind in ("photo", "video")]
 
 
 def _with_files(item: CachedItem, files: list[SentFile]) -> CachedItem:

@@ -16,6 +16,7 @@ from tests.fakes.tiktok import VideoFormat as FakeFormat
 from tests.fakes.world import ProxyConfig, TikTokWorld
 from tiktok_api import (
     ClassifiedContentError,
+    Gallery,
     InvalidLinkError,
     ItemDeletedError,
     ItemPrivateError,
@@ -23,7 +24,6 @@ from tiktok_api import (
     LoginRequiredError,
     NetworkError,
     RegionBlockedError,
-    Slideshow,
     TikTokClient,
     TooLargeError,
     TooLongError,
@@ -83,8 +83,8 @@ async def test_slideshow_images_arrive_in_order_with_the_sound(world, client, tm
     images = [media.jpeg(300, 400, (i * 60, 20, 20)) for i in range(4)]
     post = world.tiktok.add_slideshow(ITEM, images=images)
     session, slideshow = await fetch_item(client, post.url.replace("/video/", "/photo/"))
-    assert isinstance(slideshow, Slideshow) and len(slideshow.images) == 4
-    files = await client.download_images(slideshow, tmp_path, session)
+    assert isinstance(slideshow, Gallery) and [entry.kind for entry in slideshow.entries] == ["photo"] * 4
+    files = await client.download_gallery(slideshow, tmp_path, session)
     assert [f.path.read_bytes() for f in files] == images
 
     music = await client.download(slideshow.music.media, tmp_path / "sound.mp3", session)
@@ -181,7 +181,7 @@ async def test_one_image_failing_twice_does_not_restart_the_others(world, client
     session, slideshow = await fetch_item(client, post.url)
     flaky = post.image_urls[2].split("?")[0].split("tiktokcdn.com")[1]
     world.tiktok.fail_next(flaky, times=2, status=503)
-    files = await client.download_images(slideshow, tmp_path, session)
+    files = await client.download_gallery(slideshow, tmp_path, session)
     assert [f.path.read_bytes() for f in files] == images
     per_image = [len(world.tiktok.hits(url.split("?")[0].split("tiktokcdn.com")[1])) for url in post.image_urls]
     assert per_image == [1, 1, 3, 1, 1]

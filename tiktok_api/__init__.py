@@ -1,7 +1,7 @@
 """TikTok: links, proxies, the three stages and media models. Knows nothing of Telegram."""
 
 from tiktok_api.cdn import MediaStream
-from tiktok_api.client import TikTokClient, rank_formats
+from tiktok_api.client import TikTokClient
 from tiktok_api.errors import (
     ClassifiedContentError,
     InvalidLinkError,
@@ -27,21 +27,23 @@ from tiktok_api.links import (
 )
 from tiktok_api.models import (
     DownloadedFile,
+    Gallery,
+    GalleryEntry,
     ItemRef,
     MediaInfo,
     MediaRequest,
     Music,
-    Slideshow,
     Video,
     VideoFormat,
 )
+from tiktok_api.pipeline import MediaClient, rank_formats
 from tiktok_api.proxies import ProxyManager, ProxySession, display_proxy
 
 __all__ = [
     "ClassifiedContentError", "DownloadedFile", "InvalidLinkError", "ItemDeletedError", "ItemPrivateError",
     "ItemRef", "ItemUnderReviewError", "LinkKind", "LoginRequiredError", "MediaError", "MediaInfo", "MediaRequest",
-    "MediaStream",
-    "Music", "NetworkError", "ProxyManager", "ProxySession", "RateLimitedError", "RegionBlockedError", "Slideshow",
+    "MediaStream", "MediaClient", "Gallery", "GalleryEntry",
+    "Music", "NetworkError", "ProxyManager", "ProxySession", "RateLimitedError", "RegionBlockedError",
     "TikTokClient", "TikTokLink", "TooLargeError", "TooLongError", "UnsupportedError", "Video", "VideoFormat",
     "display_proxy", "find_links", "link_from_token", "link_token", "parse_link", "rank_formats",
 ]

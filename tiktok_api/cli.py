@@ -15,7 +15,7 @@ from data.config import PipelineSettings
 from tiktok_api.client import TikTokClient
 from tiktok_api.errors import MediaError
 from tiktok_api.links import TikTokLink, find_links
-from tiktok_api.models import Slideshow
+from tiktok_api.models import Gallery
 
 OK, EXISTS, DUPLICATE, FAILED = "ok", "already there", "duplicate", "failed"
 
@@ -84,8 +84,8 @@ class Fetcher:
         partial = self._out / f".partial-{item.item_id}"
         partial.mkdir(parents=True, exist_ok=True)
         try:
-            if isinstance(media, Slideshow):
-                files = await self._client.download_images(media, partial, session)
+            if isinstance(media, Gallery):
+                files = await self._client.download_gallery(media, partial, session)
                 if media.music and media.music.media:
                     await self._client.download(media.music.media, partial / "sound.mp3", session)
                 final = self._out / item.item_id

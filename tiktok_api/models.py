@@ -59,15 +59,29 @@ class Video:
 
 
 @dataclass(frozen=True, slots=True)
-class Slideshow:
+class GalleryEntry:
+    """One picture (or clip) of a gallery, in the post's order."""
+
+    kind: str  # "photo" or "video"
+    media: MediaRequest
+    width: int | None = None
+    height: int | None = None
+    duration: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Gallery:
+    """Several pictures in order: a TikTok slideshow (photos and its sound), an Instagram photo post or
+    carousel (photos and clips)."""
+
     item: ItemRef
-    images: tuple[MediaRequest, ...]
+    entries: tuple[GalleryEntry, ...]
     description: str
     author: str
-    music: Music | None
+    music: Music | None = None
 
 
-MediaInfo = Video | Slideshow
+MediaInfo = Video | Gallery
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,199 @@
+"""What every platform's client shares: the sticky proxy session, the stage runner's budgets, and stage 3
+(streaming and downloading from the platform's CDN, with the platform's media allowlist). A platform
+adds its links, its resolution (stage 1) and its extraction (stage 2)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from data.config import PipelineSettings
+from tiktok_api.cdn import CdnClient, MediaStream
+from tiktok_api.errors import TooLargeError
+from tiktok_api.http import HttpClient
+from tiktok_api.models import DownloadedFile, Gallery, ItemRef, MediaInfo, MediaRequest, Video, VideoFormat
+from tiktok_api.proxies import ProxyManager, ProxySession
+from tiktok_api.stages import run_stage
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+GALLERY_CONCURRENCY = 4
+UNPLAYABLE_CODECS = frozenset({"bytevc2"})
+# H.264 wins unless the best H.265 is clearly sharper: many Telegram clients show H.265 as grey frames.
+COMPARABLE_HEIGHT = 0.7
+
+
+class MediaClient(ABC):
+    """The base of TikTokClient and InstagramClient."""
+
+    def __init__(self, settings: PipelineSettings, *, media_allowed: Callable[[str | None], bool]) -> None:
+        self.proxies = ProxyManager(
+            settings.proxies, include_host=settings.proxy_include_host, data_only=settings.proxy_data_only,
+        )
+        self._http = HttpClient(ca_file=settings.ssl_cert_file)
+        self._cdn = CdnClient(ca_file=settings.ssl_cert_file)
+        self._media_allowed = media_allowed
+        self._resolve_budget = settings.url_resolve_max_retries
+        self._extract_budget = settings.video_info_max_retries
+        self._download_budget = settings.download_max_retries
+
+    async def close(self) -> None:
+        await self._http.close()
+        await self._cdn.close()
+
+    def session(self) -> ProxySession:
+        """A new request's sticky place in the proxy rotation."""
+        return self.proxies.session()
+
+    # What a platform provides -----------------------------------------------------------------------
+
+    @abstractmethod
+    def parse_link(self, raw: str) -> Any:
+        """The platform's link for a URL, or None when it is not one of its links."""
+
+    @abstractmethod
+    def link_token(self, link: Any) -> str:
+        """A short reversible form of a link, for a button's callback data."""
+
+    @abstractmethod
+    def link_from_token(self, token: str) -> Any:
+        """The link a token stands for, parsed (so allow-listed) again; None for anything forged."""
+
+    @abstractmethod
+    def item_url(self, item_id: str) -> str:
+        """The canonical page of an item known only by its id (e.g. from a button)."""
+
+    @abstractmethod
+    async def resolve(self, link: Any, session: ProxySession) -> ItemRef:
+        """Stage 1: any link form -> the item."""
+
+    @abstractmethod
+    async def extract(self, item: ItemRef, session: ProxySession) -> MediaInfo:
+        """Stage 2: the item's media."""
+
+    # Stage 3 --------------------------------------------------------------------------------------
+
+    async def download(
+        self, media: MediaRequest, destination: Path, session: ProxySession, *, max_bytes: int | None = None,
+    ) -> DownloadedFile:
+        """One resource into a file (for what needs converting, and for the CLI), with its own retry budget."""
+
+        async def fetch() -> DownloadedFile:
+            size = await self._cdn.download(
+                media, destination, proxy=session.media_proxy, max_bytes=max_bytes, allowed=self._media_allowed,
+            )
+            return DownloadedFile(destination, size)
+
+        return await run_stage("download", self._download_budget, session, fetch, subject=short_url(media.url))
+
+    async def stream(
+        self, media: MediaRequest, session: ProxySession, consume: Callable[[MediaStream], Awaitable[T]],
+        *, max_bytes: int | None = None,
+    ) -> T:
+        """Hand the open CDN stream to `consume` (an upload, typically) as bytes arrive. A failure of the
+        download or of the consumer (raised as a retryable MediaError) repeats both, within the download
+        stage's budget."""
+
+        async def attempt() -> T:
+            async with self._cdn.open(media, proxy=session.media_proxy, max_bytes=max_bytes,
+                                      allowed=self._media_allowed) as stream:
+                return await consume(stream)
+
+        return await run_stage("download", self._download_budget, session, attempt, subject=short_url(media.url))
+
+    async def stream_video(
+        self, video: Video, session: ProxySession, consume: Callable[[VideoFormat, MediaStream], Awaitable[T]],
+        *, max_bytes: int | None = None,
+    ) -> T:
+        """The best format that fits `max_bytes`, streamed into `consume`; when one turns out bigger than
+        announced, the next smaller one."""
+        for video_format in rank_formats(video.formats, max_bytes):
+            try:
+                return await self.stream(video_format.media, session,
+                                         lambda stream, f=video_format: consume(f, stream), max_bytes=max_bytes)
+            except TooLargeError:
+                log.info("format %s of %s is over the limit; trying a smaller one", video_format.format_id,
+                         video.item.item_id)
+        raise TooLargeError(f"no format of {video.item.item_id} fits in {max_bytes} bytes")
+
+    async def download_video(
+        self, video: Video, directory: Path, session: ProxySession, *, max_bytes: int | None = None,
+    ) -> tuple[VideoFormat, DownloadedFile]:
+        """The best format that fits, saved to `directory` (the CLI's way; the bot streams instead)."""
+        destination = directory / f"{video.item.item_id}.mp4"
+
+        async def save(video_format: VideoFormat, stream: MediaStream) -> tuple[VideoFormat, DownloadedFile]:
+            size = 0
+            try:
+                with destination.open("wb") as file:
+                    async for chunk in stream.chunks():
+                        file.write(chunk)
+                        size += len(chunk)
+            except BaseException:
+                destination.unlink(missing_ok=True)
+                raise
+            return video_format, DownloadedFile(destination, size)
+
+        return await self.stream_video(video, session, save, max_bytes=max_bytes)
+
+    async def download_gallery(
+        self, gallery: Gallery, directory: Path, session: ProxySession, *, max_bytes: int | None = None,
+    ) -> list[DownloadedFile]:
+        """Every entry, in order, a few at a time; each has its own retries, so one failing picture does
+        not restart the others."""
+        limit = asyncio.Semaphore(GALLERY_CONCURRENCY)
+
+        async def one(index: int, media: MediaRequest, default_suffix: str) -> DownloadedFile:
+            async with limit:
+                name = f"{gallery.item.item_id}_{index:02d}{media_suffix(media.url, default_suffix)}"
+                return await self.download(media, directory / name, session, max_bytes=max_bytes)
+
+        return list(await asyncio.gather(*(
+            one(i, entry.media, ".mp4" if entry.kind == "video" else ".jpg")
+            for i, entry in enumerate(gallery.entries, 1)
+        )))
+
+
+def rank_formats(formats: tuple[VideoFormat, ...], max_bytes: int | None) -> list[VideoFormat]:
+    """Playable formats that may fit, best first: the sharpest H.264 unless an H.265 is clearly sharper."""
+    fitting = [
+        f for f in formats
+        if f.codec.lower() not in UNPLAYABLE_CODECS and (max_bytes is None or (f.media.size or 0) <= max_bytes)
+    ]
+    if not fitting:
+        raise TooLargeError(f"every format is over {max_bytes} bytes")
+
+    def quality(f: VideoFormat) -> tuple[int, int, int]:
+        return (f.height or 0) * (f.width or 0), f.bitrate or 0, f.media.size or 0
+
+    best_height = max(f.height or 0 for f in fitting)
+
+    def preference(f: VideoFormat) -> tuple[bool, tuple[int, int, int]]:
+        comparable_h264 = f.is_h264 and (f.height or 0) >= COMPARABLE_HEIGHT * best_height
+        return comparable_h264, quality(f)
+
+    return sorted(fitting, key=preference, reverse=True)
+
+
+def media_suffix(url: str, default: str) -> str:
+    suffix = Path(urlsplit(url).path).suffix.lower()
+    return suffix if suffix in (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".mp4") else default
+
+
+def short_url(url: str) -> str:
+    """A URL for logs: host and path, without signatures and tokens in the query."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}{parts.path}"
+
+
+def int_or_none(value: object) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
