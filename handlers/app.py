@@ -30,6 +30,7 @@ from data import (
 )
 from handlers import create_dispatcher
 from handlers.i18n import create_i18n_core, translator
+from instagram_api import InstagramClient
 from media_types import Deliverer, DeliveryQueue, ImageProcessor, OutboundLimiter, SpamGuard, TelegramAnswers
 from media_types.broadcast import Broadcaster
 from tiktok_api import TikTokClient
@@ -87,7 +88,7 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
     closes every session and pool."""
     engine = create_engine(settings.db_url)
     bot = create_bot(settings)
-    tiktok = TikTokClient(settings)
+    clients = {Platform.TIKTOK: TikTokClient(settings), Platform.INSTAGRAM: InstagramClient(settings)}
     images = ImageProcessor()
     metrics: web.AppRunner | None = None
     try:
@@ -98,7 +99,7 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
         i18n_core = create_i18n_core()
         translate = translator(i18n_core)
         deliverer = Deliverer(
-            bot=bot, clients={Platform.TIKTOK: tiktok}, repositories=repositories, translate=translate,
+            bot=bot, clients=clients, repositories=repositories, translate=translate,
             images=images, upload_limit=settings.upload_limit, storage_channel_id=settings.storage_channel_id,
             max_video_duration=settings.max_video_duration, admin_ids=settings.admin_ids,
         )
@@ -135,7 +136,8 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
         if metrics is not None:
             await metrics.cleanup()
         await bot.session.close()
-        await tiktok.close()
+        for client in clients.values():
+            await client.close()
         images.close()
         await engine.dispose()
     log.info("stopped")

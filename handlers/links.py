@@ -3,16 +3,19 @@ Private chats also get told what to send instead; groups hear nothing unless a l
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
+import instagram_api
+import tiktok_api
 from data import Platform, Repositories, Surface
 from handlers.requests import allowed, submit
 from media_types import Deliverer, DeliveryJob, DeliveryQueue, RetryButton, SpamGuard
-from tiktok_api import TikTokLink, find_links, link_from_token
 
 # Messages that carry media instead of a link.
 _MEDIA_KINDS = ("photo", "video", "voice", "audio", "video_note", "document", "sticker", "animation")
@@ -25,29 +28,38 @@ def message_urls(message: Message) -> tuple[str | None, list[str]]:
     return text, [entity.url for entity in entities if entity.type == "text_link" and entity.url]
 
 
+# Where each platform's links are found; the link's platform decides the client that fetches it.
+LINK_FINDERS = ((Platform.TIKTOK, tiktok_api.find_links), (Platform.INSTAGRAM, instagram_api.find_links))
+
+
+def supported_links(text: str | None, extra_urls: list[str] = ()) -> list[tuple[Platform, Any]]:
+    """Every supported link of a message, with its platform."""
+    return [(platform, link) for platform, find in LINK_FINDERS for link in find(text, extra_urls)]
+
+
 class HasLinks(Filter):
     """Passes messages with at least one supported link, handing the links to the handler."""
 
     async def __call__(self, message: Message) -> bool | dict:
         text, entity_urls = message_urls(message)
-        links = find_links(text, entity_urls)
+        links = supported_links(text, entity_urls)
         return {"links": links} if links else False
 
 
-async def _jobs(links: list[TikTokLink], chat_id: int, chat_type: str, user_id: int | None, reply_to: int | None,
-                repositories: Repositories, i18n: I18nContext) -> list[DeliveryJob]:
+async def _jobs(links: list[tuple[Platform, Any]], chat_id: int, chat_type: str, user_id: int | None,
+                reply_to: int | None, repositories: Repositories, i18n: I18nContext) -> list[DeliveryJob]:
     chat = await repositories.chats.get(chat_id)
     surface = Surface.PRIVATE if chat_type == ChatType.PRIVATE else Surface.GROUP
     return [
-        DeliveryJob(platform=Platform.TIKTOK, link=link.url, surface=surface, language=i18n.locale,
+        DeliveryJob(platform=platform, link=link.url, surface=surface, language=i18n.locale,
                     file_mode=bool(chat and chat.file_mode), chat_id=chat_id, user_id=user_id, reply_to=reply_to)
-        for link in links
+        for platform, link in links
     ]
 
 
 async def deliver_links(
-    message: Message, links: list[TikTokLink], deliverer: Deliverer, deliveries: DeliveryQueue, spam: SpamGuard,
-    repositories: Repositories, i18n: I18nContext, bot: Bot,
+    message: Message, links: list[tuple[Platform, Any]], deliverer: Deliverer, deliveries: DeliveryQueue,
+    spam: SpamGuard, repositories: Repositories, i18n: I18nContext, bot: Bot,
 ) -> None:
     sender = message.from_user.id if message.from_user else message.chat.id
     if not await allowed(spam, sender, len(links), bot, message.chat.id, i18n):
@@ -63,13 +75,15 @@ async def retry(
 ) -> None:
     """The retry button of a refused request: the same way in as a new message."""
     await callback.answer()
-    link = link_from_token(callback_data.token)
+    platform = Platform(callback_data.platform)
+    link = deliverer.link_from_token(platform, callback_data.token)
     message = callback.message
     if link is None or not isinstance(message, Message):
         return
     if not await allowed(spam, callback.from_user.id, 1, bot, message.chat.id, i18n):
         return
-    jobs = await _jobs([link], message.chat.id, message.chat.type, callback.from_user.id, None, repositories, i18n)
+    jobs = await _jobs([(platform, link)], message.chat.id, message.chat.type, callback.from_user.id, None,
+                       repositories, i18n)
     await submit(jobs, deliveries, deliverer, bot, i18n)
 
 
@@ -90,5 +104,5 @@ def create_router() -> Router:
     router = Router(name="links")
     router.message.register(deliver_links, HasLinks())
     router.message.register(explain_what_to_send, F.chat.type == ChatType.PRIVATE)
-    router.callback_query.register(retry, RetryButton.filter(F.platform == Platform.TIKTOK.value))
+    router.callback_query.register(retry, RetryButton.filter(F.platform.in_([p.value for p in Platform])))
     return router

@@ -15,7 +15,7 @@ from data import Platform, Repositories, Surface
 from handlers.requests import allowed, submit
 from media_types import Deliverer, DeliveryJob, DeliveryQueue, MusicButton, Noop, SlidePage, SpamGuard
 
-_ITEM_ID = re.compile(r"^\d{5,25}$")
+_ITEM_ID = re.compile(r"^[A-Za-z0-9_-]{5,64}$")  # TikTok ids are digits, Instagram codes are not
 _KNOWN_PLATFORMS = [platform.value for platform in Platform]
 
 

@@ -129,6 +129,9 @@ class Deliverer:
     def item_url(self, platform: Platform, item_id: str) -> str:
         return self._clients[platform].item_url(item_id)
 
+    def link_from_token(self, platform: Platform, token: str) -> object | None:
+        return self._clients[platform].link_from_token(token)
+
     def retry_token(self, job: DeliveryJob) -> str | None:
         """What a "try again" button carries for this job; None when a retry makes no sense (a sound)."""
         client = self._clients[job.platform]
@@ -192,7 +195,8 @@ class Deliverer:
         except MediaError as exc:
             log.info("request %s (%s) failed: %s: %s", job.request_id, job.link, exc.reason, exc)
             await self._failed(job, exc.reason, exc)
-            await self._report(job, error_text(exc, t, max_duration=self._max_video_duration,
+            await self._report(job, error_text(exc, t, platform=job.platform.value,
+                                               max_duration=self._max_video_duration,
                                                upload_limit=self._upload_limit))
         except Exception as exc:
             log.exception("request %s (%s) failed unexpectedly", job.request_id, job.link)

@@ -72,9 +72,13 @@ class Noop(CallbackData, prefix="noop"):
     """A button that only shows state (the page counter, "downloading…")."""
 
 
-def error_text(error: MediaError, t: Translate, *, max_duration: int, upload_limit: int) -> str:
+PLATFORM_NAMES = {"tiktok": "TikTok", "instagram": "Instagram"}
+
+
+def error_text(error: MediaError, t: Translate, *, platform: str, max_duration: int, upload_limit: int) -> str:
     key = next((key for kind, key in ERROR_KEYS.items() if isinstance(error, kind)), "error-unexpected")
-    return t(key, minutes=max(1, max_duration // 60), megabytes=upload_limit // (1024 * 1024))
+    return t(key, platform=PLATFORM_NAMES.get(platform, platform), minutes=max(1, max_duration // 60),
+             megabytes=upload_limit // (1024 * 1024))
 
 
 def utf16_length(text: str) -> int:

@@ -9,6 +9,7 @@ from tiktok_api.errors import (
     ItemPrivateError,
     ItemUnderReviewError,
     LoginRequiredError,
+    LoginWallError,
     MediaError,
     NetworkError,
     RateLimitedError,
@@ -41,7 +42,7 @@ from tiktok_api.proxies import ProxyManager, ProxySession, display_proxy
 
 __all__ = [
     "ClassifiedContentError", "DownloadedFile", "InvalidLinkError", "ItemDeletedError", "ItemPrivateError",
-    "ItemRef", "ItemUnderReviewError", "LinkKind", "LoginRequiredError", "MediaError", "MediaInfo", "MediaRequest",
+    "ItemRef", "ItemUnderReviewError", "LinkKind", "LoginRequiredError", "LoginWallError", "MediaError", "MediaInfo", "MediaRequest",
     "MediaStream", "MediaClient", "Gallery", "GalleryEntry",
     "Music", "NetworkError", "ProxyManager", "ProxySession", "RateLimitedError", "RegionBlockedError",
     "TikTokClient", "TikTokLink", "TooLargeError", "TooLongError", "UnsupportedError", "Video", "VideoFormat",

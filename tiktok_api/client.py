@@ -13,7 +13,7 @@ from tiktok_api.errors import (
     TooLongError,
     UnsupportedError,
 )
-from tiktok_api.extractor import PageData, YtDlpExtractor
+from tiktok_api.extractor import PageData, YtDlpExtractor, tiktok_page
 from tiktok_api.links import (
     LinkKind,
     TikTokLink,
@@ -86,7 +86,7 @@ class TikTokClient(MediaClient):
         MAX_VIDEO_DURATION is checked here, before anything is downloaded."""
 
         async def fetch() -> PageData:
-            return await self._extractor.fetch(item.url, item.item_id, session.proxy)
+            return await self._extractor.run(session.proxy, tiktok_page, item.url, item.item_id)
 
         page = await run_stage("extract", self._extract_budget, session, fetch, subject=item.item_id)
         media = _gallery(item, page) if page.item.get("imagePost") else _video(item, page)

@@ -39,6 +39,13 @@ class LoginRequiredError(MediaError):
     reason = "login_required"
 
 
+class LoginWallError(LoginRequiredError):
+    """A login page served instead of the post. Instagram does this to anonymous visitors it rate-limits,
+    per IP, so another proxy may get through; when none does, it is reported as login required."""
+
+    retryable = True
+
+
 class ClassifiedContentError(MediaError):
     """Age-restricted ("may not be comfortable for some audiences"): needs a logged-in account."""
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from yt_dlp import YoutubeDL
 from yt_dlp.networking.exceptions import HTTPError, TransportError
@@ -21,6 +23,7 @@ from tiktok_api.errors import (
     ItemPrivateError,
     ItemUnderReviewError,
     LoginRequiredError,
+    LoginWallError,
     MediaError,
     NetworkError,
     RateLimitedError,
@@ -29,6 +32,7 @@ from tiktok_api.errors import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # statusCode of webapp.video-detail for items that will never be served, whatever proxy asks.
 PERMANENT_STATUSES: dict[int, type[MediaError]] = {
@@ -65,6 +69,8 @@ class _YtDlpLogger:
 
 
 class YtDlpExtractor:
+    """The pool, shared by the platforms: `run` calls a function with the worker thread's YoutubeDL."""
+
     def __init__(self, *, workers: int = 4, cookies_file: Path | None = None, custom_ca: bool = False) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yt-dlp")
         self._local = threading.local()
@@ -78,13 +84,22 @@ class YtDlpExtractor:
             "cookiefile": str(cookies_file) if cookies_file else None,
             # With a custom CA bundle, trust what SSL_CERT_FILE says instead of certifi's bundle.
             "compat_opts": ["no-certifi"] if custom_ca else [],
+            # A post without a video (an Instagram photo) is data to read, not an error.
+            "ignore_no_formats_error": True,
         }
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    async def fetch(self, url: str, item_id: str, proxy: str | None) -> PageData:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._fetch, url, item_id, proxy)
+    async def run(self, proxy: str | None, function: Callable[..., T], *args: Any) -> T:
+        """function(ydl, *args) in a worker thread; yt-dlp's errors come back as typed MediaErrors."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._call, proxy, function, args)
+
+    def _call(self, proxy: str | None, function: Callable[..., T], args: tuple) -> T:
+        try:
+            return function(self._youtube_dl(proxy), *args)
+        except (ExtractorError, DownloadError) as exc:
+            raise classify(exc) from None
 
     def _youtube_dl(self, proxy: str | None) -> YoutubeDL:
         cache = self._local.__dict__.setdefault("by_proxy", {})
@@ -93,17 +108,17 @@ class YtDlpExtractor:
             cache[proxy] = YoutubeDL({**self._params, **({"proxy": proxy} if proxy else {})})
         return cache[proxy]
 
-    def _fetch(self, url: str, item_id: str, proxy: str | None) -> PageData:
-        ydl = self._youtube_dl(proxy)
-        extractor = ydl.get_info_extractor("TikTok")
-        try:
-            item, status = extractor._extract_web_data_and_status(url, item_id)
-            if status != 0 or not item:
-                raise _status_error(status, item)
-            info = None if item.get("imagePost") else extractor._parse_aweme_video_web(item, url, item_id)
-        except (ExtractorError, DownloadError) as exc:
-            raise classify(exc) from None
-        return PageData(item=item, info=info, cookie_headers=_cookie_headers(ydl, item, info))
+
+
+def tiktok_page(ydl: YoutubeDL, url: str, item_id: str) -> PageData:
+    """The TikTok item from its page, through the extractor's own page reading: its statusCode tells
+    deleted, private and the like apart, and photo posts (which yt-dlp does not expose) are in the item."""
+    extractor = ydl.get_info_extractor("TikTok")
+    item, status = extractor._extract_web_data_and_status(url, item_id)
+    if status != 0 or not item:
+        raise _status_error(status, item)
+    info = None if item.get("imagePost") else extractor._parse_aweme_video_web(item, url, item_id)
+    return PageData(item=item, info=info, cookie_headers=_cookie_headers(ydl, item, info))
 
 
 def _status_error(status: int, item: dict | None) -> MediaError:
@@ -122,12 +137,18 @@ def classify(exc: BaseException) -> MediaError:
     cause = getattr(exc, "cause", None) or (getattr(exc, "exc_info", None) or (None, None))[1]
     message = str(getattr(exc, "orig_msg", exc)).split(" See https://curl.se/")[0]
     if isinstance(cause, HTTPError):
+        if cause.status == 404:
+            return ItemDeletedError(f"HTTP 404: {message}")
         return (RateLimitedError if cause.status == 429 else NetworkError)(f"HTTP {cause.status}: {message}")
     if isinstance(cause, TransportError):
         return NetworkError(message)
     lowered = message.lower()
     if "comfortable for some audiences" in lowered:
         return ClassifiedContentError(message)
+    if "who follow this account" in lowered:
+        return ItemPrivateError(message)
+    if "redirected to the login page" in lowered:
+        return LoginWallError(message)
     if "login" in lowered or "log in" in lowered:
         return LoginRequiredError(message)
     if "unable to extract" in lowered or "unable to download" in lowered:

@@ -6,6 +6,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -28,8 +29,9 @@ _PATHS = (
 )
 _SHORT_CODE = re.compile(r"^/(?P<code>[A-Za-z0-9_-]{5,20})/?$")
 _T_CODE = re.compile(r"^/t/(?P<code>[A-Za-z0-9_-]{5,20})/?$")
+L = TypeVar("L")
 # Punctuation that wraps or ends a URL in prose: "(see https://...)," -> the URL alone.
-_WRAPPING = "()[]{}<>\"'«»“”‘’.,!?;:"
+WRAPPING = "()[]{}<>\"'«»“”‘’.,!?;:"
 
 
 class LinkKind(StrEnum):
@@ -66,7 +68,7 @@ def host_of(url: str) -> str | None:
     return parts.hostname.lower().rstrip(".")
 
 
-def _is_ip_literal(host: str) -> bool:
+def is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -80,7 +82,7 @@ def is_page_host(host: str | None) -> bool:
 
 def is_media_host(host: str | None) -> bool:
     """A TikTok CDN host: one of MEDIA_DOMAINS or a subdomain of one; never an IP literal."""
-    if host is None or _is_ip_literal(host):
+    if host is None or is_ip_literal(host):
         return False
     return any(host == domain or host.endswith("." + domain) for domain in MEDIA_DOMAINS)
 
@@ -125,17 +127,21 @@ def _clean(host: str, path: str) -> str:
     return f"https://{host}{path}"
 
 
-def find_links(text: str | None, extra_urls: list[str] = ()) -> list[TikTokLink]:
-    """Every TikTok link in a message, in order, without duplicates: each whitespace-separated word
-    of the text is parsed as a whole URL (so a TikTok address inside another site's URL is not one),
-    then the addresses behind text_link entities."""
-    candidates = [word.strip(_WRAPPING) for word in (text or "").split()]
-    found: dict[str, TikTokLink] = {}
-    for candidate in [*candidates, *extra_urls]:
-        link = parse_link(candidate)
+def links_in_message(parse: Callable[[str], L | None], text: str | None, extra_urls: list[str] = ()) -> list[L]:
+    """Every link `parse` accepts in a message, in order, without duplicates: each whitespace-separated
+    word of the text is parsed as a whole URL (so an address inside another site's URL is not one), then
+    the addresses behind text_link entities."""
+    found: dict[str, L] = {}
+    for candidate in [*(word.strip(WRAPPING) for word in (text or "").split()), *extra_urls]:
+        link = parse(candidate)
         if link is not None:
-            found.setdefault(link.item_id or link.url, link)
+            found.setdefault(getattr(link, "item_id", None) or link.url, link)
     return list(found.values())
+
+
+def find_links(text: str | None, extra_urls: list[str] = ()) -> list[TikTokLink]:
+    """Every TikTok link in a message."""
+    return links_in_message(parse_link, text, extra_urls)
 
 
 def link_token(link: TikTokLink) -> str:

@@ -45,29 +45,29 @@ images-more-in-private = يتم عرض { $shown } من أصل { $total } صور�
 slideshow-gone = عرض الشرائح هذا لم يعد متاحًا. شارك الرابط مرة أخرى.
 
 # الوضع المضمّن (@bot الرابط في أي محادثة).
-inline-paste-link = الصق رابط TikTok بعد اسمي
+inline-paste-link = الصق رابط TikTok أو Instagram بعد اسمي
 inline-not-configured-title = الوضع المضمّن غير مُعدّ
 inline-not-configured-text = لم يتم إعداد الوضع المضمّن لهذا البوت بعد. أرسل الرابط إلى البوت في محادثة خاصة بدلًا من ذلك.
-inline-send-title = إرسال مقطع TikTok هذا
+inline-send-title = إرسال هذا المنشور
 inline-send-description = سيظهر الفيديو أو الصور في المحادثة خلال لحظات.
 inline-loading = ⏳ جارٍ التنزيل…
 
 # سبب تعذّر إرسال الرابط (في المحادثات الخاصة فقط).
 error-deleted = 🗑 تم حذف هذا المنشور، أو أنه لم يكن موجودًا أصلًا.
-error-under-review = ⏳ يراجع TikTok هذا المنشور، لذا لا يمكن تنزيله الآن. حاول مرة أخرى لاحقًا.
+error-under-review = ⏳ يراجع { $platform } هذا المنشور، لذا لا يمكن تنزيله الآن. حاول مرة أخرى لاحقًا.
 error-private = 🔒 هذا المنشور خاص: لا يراه إلا متابعو صاحبه.
 error-region = 🌍 هذا المنشور غير متاح في المنطقة التي أقوم بالتنزيل منها.
-error-login-required = 🔑 يعرض TikTok هذا المنشور للمستخدمين المسجّلين فقط، لذا لا يمكنني تنزيله.
-error-classified = 🔞 هذا المنشور مقيّد بالعمر: يعرضه TikTok للبالغين المسجّلين فقط.
+error-login-required = 🔑 يعرض { $platform } هذا المنشور للمستخدمين المسجّلين فقط، لذا لا يمكنني تنزيله.
+error-classified = 🔞 هذا المنشور مقيّد بالعمر: يعرضه { $platform } للبالغين المسجّلين فقط.
 error-too-long = ⏱ هذا الفيديو طويل جدًا: الحد الأقصى لمدة الفيديو الذي أرسله هو { $minutes } دقيقة.
 error-too-large = 📦 هذا الفيديو أكبر من أن يُرسل عبر تيليجرام (أكثر من { $megabytes } ميغابايت).
-error-rate-limited = 🐢 يقيّد TikTok الطلبات حاليًا. يُرجى المحاولة مرة أخرى بعد دقيقة.
-error-network = 📡 تعذّر عليّ الوصول إلى TikTok. يُرجى المحاولة مرة أخرى بعد قليل.
-error-invalid-link = 🔗 هذا الرابط لا يؤدي إلى منشور على TikTok. ربما انتهت صلاحيته.
+error-rate-limited = 🐢 يقيّد { $platform } الطلبات حاليًا. يُرجى المحاولة مرة أخرى بعد دقيقة.
+error-network = 📡 تعذّر عليّ الوصول إلى { $platform }. يُرجى المحاولة مرة أخرى بعد قليل.
+error-invalid-link = 🔗 هذا الرابط لا يؤدي إلى منشور على { $platform }. ربما انتهت صلاحيته.
 error-unsupported = 🤷 لا يمكنني تنزيل هذا النوع من المنشورات.
-error-unsupported-link = 🔗 يمكنني تنزيل مقاطع الفيديو ومنشورات الصور من TikTok، وهذا الرابط ليس منها.
-error-no-link = 📎 أرسل لي رابط فيديو أو منشور صور على TikTok، مثل https://www.tiktok.com/@user/video/123 أو https://vm.tiktok.com/abc/
-error-not-a-link = 📎 أنا أتعامل مع الروابط: أرسل لي رابط TikTok بدلًا من ملف أو رسالة صوتية.
+error-unsupported-link = 🔗 يمكنني تنزيل مقاطع الفيديو ومنشورات الصور من TikTok، ومقاطع ريلز والمنشورات من Instagram، وهذا الرابط ليس منها.
+error-no-link = 📎 أرسل لي رابط منشور على TikTok أو Instagram، مثل https://vm.tiktok.com/abc/ أو https://www.instagram.com/reel/abc/
+error-not-a-link = 📎 أنا أتعامل مع الروابط: أرسل لي رابط TikTok أو Instagram بدلًا من ملف أو رسالة صوتية.
 error-unexpected = 😵 حدث خطأ ما من جهتي. يُرجى المحاولة مرة أخرى لاحقًا.
 
 # الحدود وإيقاف التشغيل.

@@ -45,29 +45,29 @@ images-more-in-private = Showing { $shown } of { $total } images. Send me the li
 slideshow-gone = This slideshow is no longer available. Share the link again.
 
 # Inline mode (@bot link in any chat).
-inline-paste-link = Paste a TikTok link after my name
+inline-paste-link = Paste a TikTok or Instagram link after my name
 inline-not-configured-title = Inline mode is not set up
 inline-not-configured-text = Inline mode of this bot is not set up yet. Send the link to the bot in a private chat instead.
-inline-send-title = Send this TikTok
+inline-send-title = Send this post
 inline-send-description = The video or the photos appear in the chat in a moment.
 inline-loading = ⏳ Downloading…
 
 # Why a link could not be delivered (private chats only).
 error-deleted = 🗑 This post was deleted, or it never existed.
-error-under-review = ⏳ TikTok is reviewing this post, so it can't be downloaded right now. Try again later.
+error-under-review = ⏳ { $platform } is reviewing this post, so it can't be downloaded right now. Try again later.
 error-private = 🔒 This post is private: only its author's followers can see it.
 error-region = 🌍 This post isn't available in the region I download from.
-error-login-required = 🔑 TikTok shows this post only to logged-in users, so I can't download it.
-error-classified = 🔞 This post is age-restricted: TikTok shows it only to logged-in adults.
+error-login-required = 🔑 { $platform } shows this post only to logged-in users, so I can't download it.
+error-classified = 🔞 This post is age-restricted: { $platform } shows it only to logged-in adults.
 error-too-long = ⏱ This video is too long: I send videos of up to { $minutes } min.
 error-too-large = 📦 This video is too large to send through Telegram (more than { $megabytes } MB).
-error-rate-limited = 🐢 TikTok is limiting requests right now. Please try again in a minute.
-error-network = 📡 I couldn't reach TikTok. Please try again in a moment.
-error-invalid-link = 🔗 This link doesn't lead to a TikTok post. It may have expired.
+error-rate-limited = 🐢 { $platform } is limiting requests right now. Please try again in a minute.
+error-network = 📡 I couldn't reach { $platform }. Please try again in a moment.
+error-invalid-link = 🔗 This link doesn't lead to a { $platform } post. It may have expired.
 error-unsupported = 🤷 I can't download this kind of post.
-error-unsupported-link = 🔗 I can download TikTok videos and photo posts. This link isn't one of them.
-error-no-link = 📎 Send me a link to a TikTok video or photo post, like https://www.tiktok.com/@user/video/123 or https://vm.tiktok.com/abc/
-error-not-a-link = 📎 I work with links: send me the TikTok link instead of a file or a voice message.
+error-unsupported-link = 🔗 I can download TikTok videos and photo posts, and Instagram reels and posts. This link isn't one of them.
+error-no-link = 📎 Send me a link to a TikTok or Instagram post, like https://vm.tiktok.com/abc/ or https://www.instagram.com/reel/abc/
+error-not-a-link = 📎 I work with links: send me the TikTok or Instagram link instead of a file or a voice message.
 error-unexpected = 😵 Something went wrong on my side. Please try again later.
 
 # Limits and shutdown.

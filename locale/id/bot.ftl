@@ -45,29 +45,29 @@ images-more-in-private = Menampilkan { $shown } dari { $total } gambar. Kirim ta
 slideshow-gone = Slideshow ini sudah tidak tersedia. Bagikan tautannya lagi.
 
 # Mode inline (@bot tautan di chat mana pun).
-inline-paste-link = Tempel tautan TikTok setelah namaku
+inline-paste-link = Tempel tautan TikTok/Instagram setelah namaku
 inline-not-configured-title = Mode inline belum diatur
 inline-not-configured-text = Mode inline bot ini belum diatur. Sebagai gantinya, kirim tautannya ke bot lewat chat pribadi.
-inline-send-title = Kirim TikTok ini
+inline-send-title = Kirim postingan ini
 inline-send-description = Video atau fotonya akan muncul di chat sebentar lagi.
 inline-loading = ⏳ Mengunduh…
 
 # Alasan tautan tidak bisa dikirim (hanya di chat pribadi).
 error-deleted = 🗑 Postingan ini sudah dihapus, atau memang tidak pernah ada.
-error-under-review = ⏳ TikTok sedang meninjau postingan ini, jadi belum bisa diunduh sekarang. Coba lagi nanti.
+error-under-review = ⏳ { $platform } sedang meninjau postingan ini, jadi belum bisa diunduh sekarang. Coba lagi nanti.
 error-private = 🔒 Postingan ini privat: hanya pengikut pembuatnya yang bisa melihatnya.
 error-region = 🌍 Postingan ini tidak tersedia di wilayah tempat aku mengunduh.
-error-login-required = 🔑 TikTok hanya menampilkan postingan ini kepada pengguna yang sudah login, jadi aku tidak bisa mengunduhnya.
-error-classified = 🔞 Postingan ini dibatasi usia: TikTok hanya menampilkannya kepada pengguna dewasa yang sudah login.
+error-login-required = 🔑 { $platform } hanya menampilkan postingan ini kepada pengguna yang sudah login, jadi aku tidak bisa mengunduhnya.
+error-classified = 🔞 Postingan ini dibatasi usia: { $platform } hanya menampilkannya kepada pengguna dewasa yang sudah login.
 error-too-long = ⏱ Video ini terlalu panjang: aku hanya mengirim video berdurasi maksimal { $minutes } menit.
 error-too-large = 📦 Video ini terlalu besar untuk dikirim lewat Telegram (lebih dari { $megabytes } MB).
-error-rate-limited = 🐢 TikTok sedang membatasi permintaan. Coba lagi dalam semenit, ya.
-error-network = 📡 Aku tidak bisa terhubung ke TikTok. Coba lagi beberapa saat lagi, ya.
-error-invalid-link = 🔗 Tautan ini tidak mengarah ke postingan TikTok. Mungkin tautannya sudah kedaluwarsa.
+error-rate-limited = 🐢 { $platform } sedang membatasi permintaan. Coba lagi dalam semenit, ya.
+error-network = 📡 Aku tidak bisa terhubung ke { $platform }. Coba lagi beberapa saat lagi, ya.
+error-invalid-link = 🔗 Tautan ini tidak mengarah ke postingan { $platform }. Mungkin tautannya sudah kedaluwarsa.
 error-unsupported = 🤷 Aku tidak bisa mengunduh jenis postingan ini.
-error-unsupported-link = 🔗 Aku bisa mengunduh video dan postingan foto TikTok. Tautan ini bukan salah satunya.
-error-no-link = 📎 Kirimkan tautan video atau postingan foto TikTok, misalnya https://www.tiktok.com/@user/video/123 atau https://vm.tiktok.com/abc/
-error-not-a-link = 📎 Aku bekerja dengan tautan: kirimkan tautan TikTok, bukan file atau pesan suara.
+error-unsupported-link = 🔗 Aku bisa mengunduh video dan postingan foto TikTok, serta Reels dan postingan Instagram. Tautan ini bukan salah satunya.
+error-no-link = 📎 Kirimkan tautan postingan TikTok atau Instagram, misalnya https://vm.tiktok.com/abc/ atau https://www.instagram.com/reel/abc/
+error-not-a-link = 📎 Aku bekerja dengan tautan: kirimkan tautan TikTok atau Instagram, bukan file atau pesan suara.
 error-unexpected = 😵 Ada yang salah di sisiku. Coba lagi nanti, ya.
 
 # Batas dan saat bot dimatikan.

@@ -45,29 +45,29 @@ images-more-in-private = Waxaa la muujiyay { $shown } ka mid ah { $total } sawir
 slideshow-gone = Bandhiggan sawirrada hadda lama heli karo. Mar kale wadaag link-ga.
 
 # Habka inline (@bot link wada-sheekaysi kasta).
-inline-paste-link = Ku dheji link TikTok magacayga kadib
+inline-paste-link = Ku dheji link TikTok/Instagram magacayga kadib
 inline-not-configured-title = Habka inline lama dejin
 inline-not-configured-text = Habka inline ee bot-kan weli lama dejin. Taa beddelkeeda, link-ga u dir bot-ka wada-sheekaysi gaar ah.
-inline-send-title = Dir TikTok-gan
+inline-send-title = Dir qoraalkan
 inline-send-description = Muuqaalka ama sawirradu waxay ka soo muuqan doonaan wada-sheekaysiga dhowr ilbiriqsi kadib.
 inline-loading = ⏳ Waa la soo dejinayaa…
 
 # Sababta link-ga loo gudbin waayay (wada-sheekaysiyada gaarka ah oo keliya).
 error-deleted = 🗑 Qoraalkan waa la tirtiray, ama weligiis ma jirin.
-error-under-review = ⏳ TikTok ayaa dib u eegaya qoraalkan, sidaa darteed hadda lama soo dejin karo. Mar dambe isku day.
+error-under-review = ⏳ { $platform } ayaa dib u eegaya qoraalkan, sidaa darteed hadda lama soo dejin karo. Mar dambe isku day.
 error-private = 🔒 Qoraalkan waa mid gaar ah: waxaa arki kara oo keliya kuwa raaca qoraagiisa.
 error-region = 🌍 Qoraalkan lagama heli karo gobolka aan wax ka soo dejiyo.
-error-login-required = 🔑 TikTok wuxuu qoraalkan u muujiyaa oo keliya isticmaalayaasha akoonkooda ku jira, sidaa darteed ma soo dejin karo.
-error-classified = 🔞 Qoraalkan waxaa lagu xaddiday da'da: TikTok wuxuu u muujiyaa oo keliya dadka waaweyn ee akoonkooda ku jira.
+error-login-required = 🔑 { $platform } wuxuu qoraalkan u muujiyaa oo keliya isticmaalayaasha akoonkooda ku jira, sidaa darteed ma soo dejin karo.
+error-classified = 🔞 Qoraalkan waxaa lagu xaddiday da'da: { $platform } wuxuu u muujiyaa oo keliya dadka waaweyn ee akoonkooda ku jira.
 error-too-long = ⏱ Muuqaalkan aad buu u dheer yahay: waxaan diraa muuqaallo aan ka badnayn { $minutes } daqiiqo.
 error-too-large = 📦 Muuqaalkan aad buu u weyn yahay in Telegram lagu diro (wuxuu ka badan yahay { $megabytes } MB).
-error-rate-limited = 🐢 TikTok hadda wuu xaddidayaa codsiyada. Fadlan mar kale isku day daqiiqad kadib.
-error-network = 📡 Waan gaari waayay TikTok. Fadlan mar kale isku day wax yar kadib.
-error-invalid-link = 🔗 Link-gan uma horseedo qoraal TikTok ah. Waxaa laga yaabaa inuu dhacay.
+error-rate-limited = 🐢 { $platform } hadda wuu xaddidayaa codsiyada. Fadlan mar kale isku day daqiiqad kadib.
+error-network = 📡 Waan gaari waayay { $platform }. Fadlan mar kale isku day wax yar kadib.
+error-invalid-link = 🔗 Link-gan uma horseedo qoraal { $platform } ah. Waxaa laga yaabaa inuu dhacay.
 error-unsupported = 🤷 Ma soo dejin karo qoraallada noocan ah.
-error-unsupported-link = 🔗 Waxaan soo dejin karaa muuqaallada iyo qoraallada sawirrada ee TikTok. Link-gani kama mid aha kuwaas.
-error-no-link = 📎 Ii soo dir link muuqaal ama qoraal sawirro ah oo TikTok ah, sida https://www.tiktok.com/@user/video/123 ama https://vm.tiktok.com/abc/
-error-not-a-link = 📎 Waxaan la shaqeeyaa link-yada: ii soo dir link-ga TikTok, ha ii soo dirin fayl ama fariin cod ah.
+error-unsupported-link = 🔗 Waxaan soo dejin karaa muuqaallada iyo qoraallada sawirrada ee TikTok, iyo reels-ka iyo qoraallada Instagram. Link-gani kama mid aha kuwaas.
+error-no-link = 📎 Ii soo dir link qoraal TikTok ama Instagram ah, sida https://vm.tiktok.com/abc/ ama https://www.instagram.com/reel/abc/
+error-not-a-link = 📎 Waxaan la shaqeeyaa link-yada: ii soo dir link-ga TikTok ama Instagram, ha ii soo dirin fayl ama fariin cod ah.
 error-unexpected = 😵 Wax baa khaldamay dhankayga. Fadlan mar dambe isku day.
 
 # Xadadka iyo joojinta.

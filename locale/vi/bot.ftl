@@ -45,29 +45,29 @@ images-more-in-private = Đang hiển thị { $shown }/{ $total } ảnh. Hãy g�
 slideshow-gone = Slideshow này không còn khả dụng. Hãy chia sẻ lại liên kết.
 
 # Chế độ inline (@bot liên kết trong bất kỳ cuộc trò chuyện nào).
-inline-paste-link = Dán liên kết TikTok sau tên mình
+inline-paste-link = Dán liên kết TikTok hay Instagram sau tên mình
 inline-not-configured-title = Chế độ inline chưa được thiết lập
 inline-not-configured-text = Chế độ inline của bot này chưa được thiết lập. Thay vào đó, hãy gửi liên kết cho bot trong cuộc trò chuyện riêng.
-inline-send-title = Gửi TikTok này
+inline-send-title = Gửi bài đăng này
 inline-send-description = Video hoặc ảnh sẽ xuất hiện trong cuộc trò chuyện sau giây lát.
 inline-loading = ⏳ Đang tải…
 
 # Lý do không gửi được liên kết (chỉ trong cuộc trò chuyện riêng).
 error-deleted = 🗑 Bài đăng này đã bị xóa hoặc chưa từng tồn tại.
-error-under-review = ⏳ TikTok đang xem xét bài đăng này nên hiện chưa thể tải xuống. Hãy thử lại sau.
+error-under-review = ⏳ { $platform } đang xem xét bài đăng này nên hiện chưa thể tải xuống. Hãy thử lại sau.
 error-private = 🔒 Bài đăng này ở chế độ riêng tư: chỉ người theo dõi tác giả mới xem được.
 error-region = 🌍 Bài đăng này không khả dụng ở khu vực mà mình tải xuống.
-error-login-required = 🔑 TikTok chỉ hiển thị bài đăng này cho người dùng đã đăng nhập nên mình không thể tải xuống.
-error-classified = 🔞 Bài đăng này bị giới hạn độ tuổi: TikTok chỉ hiển thị cho người dùng đủ tuổi đã đăng nhập.
+error-login-required = 🔑 { $platform } chỉ hiển thị bài đăng này cho người dùng đã đăng nhập nên mình không thể tải xuống.
+error-classified = 🔞 Bài đăng này bị giới hạn độ tuổi: { $platform } chỉ hiển thị cho người dùng đủ tuổi đã đăng nhập.
 error-too-long = ⏱ Video này quá dài: mình chỉ gửi video dài tối đa { $minutes } phút.
 error-too-large = 📦 Video này quá lớn để gửi qua Telegram (hơn { $megabytes } MB).
-error-rate-limited = 🐢 TikTok đang giới hạn số lượng yêu cầu. Hãy thử lại sau một phút nhé.
-error-network = 📡 Mình không kết nối được với TikTok. Hãy thử lại sau giây lát nhé.
-error-invalid-link = 🔗 Liên kết này không dẫn đến bài đăng TikTok nào. Có thể liên kết đã hết hạn.
+error-rate-limited = 🐢 { $platform } đang giới hạn số lượng yêu cầu. Hãy thử lại sau một phút nhé.
+error-network = 📡 Mình không kết nối được với { $platform }. Hãy thử lại sau giây lát nhé.
+error-invalid-link = 🔗 Liên kết này không dẫn đến bài đăng { $platform } nào. Có thể liên kết đã hết hạn.
 error-unsupported = 🤷 Mình không thể tải xuống loại bài đăng này.
-error-unsupported-link = 🔗 Mình có thể tải video và bài đăng ảnh từ TikTok. Liên kết này không thuộc loại đó.
-error-no-link = 📎 Hãy gửi cho mình liên kết video hoặc bài đăng ảnh TikTok, ví dụ https://www.tiktok.com/@user/video/123 hoặc https://vm.tiktok.com/abc/
-error-not-a-link = 📎 Mình làm việc với liên kết: hãy gửi liên kết TikTok thay vì tệp hoặc tin nhắn thoại.
+error-unsupported-link = 🔗 Mình có thể tải video và bài đăng ảnh từ TikTok, cùng Reels và bài đăng từ Instagram. Liên kết này không thuộc loại đó.
+error-no-link = 📎 Hãy gửi cho mình liên kết bài đăng TikTok hoặc Instagram, ví dụ https://vm.tiktok.com/abc/ hoặc https://www.instagram.com/reel/abc/
+error-not-a-link = 📎 Mình làm việc với liên kết: hãy gửi liên kết TikTok hoặc Instagram thay vì tệp hoặc tin nhắn thoại.
 error-unexpected = 😵 Có lỗi xảy ra ở phía mình. Hãy thử lại sau nhé.
 
 # Giới hạn và khi bot tắt.

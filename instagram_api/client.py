@@ -1,0 +1,139 @@
+"""InstagramClient: reels, photo posts and carousels through the same stages, proxies, budgets and CDN
+streaming as TikTok (tiktok_api.pipeline.MediaClient); only links, resolution and extraction differ."""
+
+from __future__ import annotations
+
+import logging
+
+from yt_dlp import YoutubeDL
+
+from data.config import PipelineSettings
+from instagram_api.links import (
+    InstagramLink,
+    LinkKind,
+    is_media_host,
+    is_page_host,
+    link_from_token,
+    link_token,
+    parse_link,
+)
+from tiktok_api.errors import InvalidLinkError, TooLongError, UnsupportedError
+from tiktok_api.extractor import YtDlpExtractor
+from tiktok_api.links import host_of
+from tiktok_api.models import Gallery, GalleryEntry, ItemRef, MediaInfo, MediaRequest, Video, VideoFormat
+from tiktok_api.pipeline import MediaClient, int_or_none
+from tiktok_api.proxies import ProxySession
+from tiktok_api.stages import run_stage
+
+log = logging.getLogger(__name__)
+
+REFERER = (("Referer", "https://www.instagram.com/"),)
+
+
+def instagram_post(ydl: YoutubeDL, url: str) -> dict:
+    """yt-dlp's Instagram extractor (its logged-out flow, or the cookies of YTDLP_COOKIES) without the
+    processing step: a single post, or a playlist whose photo entries have no formats."""
+    return ydl.extract_info(url, download=False, process=False)
+
+
+class InstagramClient(MediaClient):
+    platform = "instagram"
+
+    def __init__(self, settings: PipelineSettings, *, extraction_workers: int = 2) -> None:
+        super().__init__(settings, media_allowed=is_media_host)
+        self._extractor = YtDlpExtractor(
+            workers=extraction_workers, cookies_file=settings.ytdlp_cookies,
+            custom_ca=settings.ssl_cert_file is not None,
+        )
+        self._max_duration = settings.max_video_duration
+
+    async def close(self) -> None:
+        await super().close()
+        self._extractor.close()
+
+    def parse_link(self, raw: str) -> InstagramLink | None:
+        return parse_link(raw)
+
+    def link_token(self, link: InstagramLink) -> str:
+        return link_token(link)
+
+    def link_from_token(self, token: str) -> InstagramLink | None:
+        return link_from_token(token)
+
+    def item_url(self, item_id: str) -> str:
+        return f"https://www.instagram.com/p/{item_id}/"
+
+    async def resolve(self, link: InstagramLink, session: ProxySession) -> ItemRef:
+        """Post links need no network; a share link is followed hop by hop to its post."""
+        if link.kind is LinkKind.POST:
+            return ItemRef(link.code, link.canonical_url)
+
+        async def follow() -> ItemRef:
+            final_url = await self._http.resolve_redirects(
+                link.url, proxy=session.proxy, allowed=is_page_host,
+                is_final=lambda url: (target := parse_link(url)) is not None and target.kind is LinkKind.POST,
+            )
+            target = parse_link(final_url)
+            if target is None or target.kind is not LinkKind.POST:
+                raise InvalidLinkError(f"{link.url} does not lead to an Instagram post")
+            return ItemRef(target.code, target.canonical_url)
+
+        return await run_stage("resolve", self._resolve_budget, session, follow, subject=link.url)
+
+    async def extract(self, item: ItemRef, session: ProxySession) -> MediaInfo:
+        """A reel becomes a Video; a photo post or a carousel a Gallery of photos and clips in order."""
+
+        async def fetch() -> dict:
+            return await self._extractor.run(session.proxy, instagram_post, item.url)
+
+        info = await run_stage("extract", self._extract_budget, session, fetch, subject=item.item_id)
+        entries = list(info.get("entries") or []) if info.get("_type") == "playlist" else None
+        if entries is None and info.get("formats"):
+            video = _video(item, info)
+            if self._max_duration and (video.duration or 0) > self._max_duration:
+                raise TooLongError(f"{video.duration} s is longer than {self._max_duration} s")
+            return video
+        gallery_entries = tuple(filter(None, (_entry(entry) for entry in (entries or [info]))))
+        if not gallery_entries:
+            raise UnsupportedError(f"{item.item_id} has nothing to download")
+        return Gallery(item=item, entries=gallery_entries, description=info.get("description") or "",
+                       author=info.get("channel") or "")
+
+
+def _formats(info: dict) -> tuple[VideoFormat, ...]:
+    return tuple(
+        VideoFormat(media=MediaRequest(f["url"], REFERER, int_or_none(f.get("filesize"))),
+                    codec=str(f.get("vcodec") or "h264").split(".")[0].replace("avc1", "h264"),
+                    width=int_or_none(f.get("width")), height=int_or_none(f.get("height")),
+                    bitrate=int_or_none(f.get("tbr")), format_id=str(f.get("format_id", "")))
+        for f in info.get("formats") or []
+        if f.get("url") and f.get("vcodec") != "none" and is_media_host(host_of(f["url"]))
+    )
+
+
+def _best_picture(info: dict) -> dict | None:
+    """The largest of the post's pictures (yt-dlp lists them as thumbnails, small first)."""
+    pictures = [t for t in info.get("thumbnails") or [] if t.get("url") and is_media_host(host_of(t["url"]))]
+    return max(pictures, key=lambda t: t.get("width") or 0, default=None)
+
+
+def _video(item: ItemRef, info: dict) -> Video:
+    cover = _best_picture(info)
+    return Video(
+        item=item, formats=_formats(info), duration=int_or_none(info.get("duration")),
+        description=info.get("description") or "", author=info.get("channel") or "",
+        cover=MediaRequest(cover["url"], REFERER) if cover else None, music=None,
+    )
+
+
+def _entry(info: dict) -> GalleryEntry | None:
+    """A carousel entry: a clip (its best H.264 format) or a picture (its largest version)."""
+    if formats := _formats(info):
+        best = max(formats, key=lambda f: ((f.width or 0) * (f.height or 0), f.bitrate or 0))
+        return GalleryEntry("video", best.media, best.width, best.height, int_or_none(info.get("duration")))
+    picture = _best_picture(info)
+    if picture is None:
+        log.warning("a carousel entry without a picture or a clip: %s", info.get("id"))
+        return None
+    return GalleryEntry("photo", MediaRequest(picture["url"], REFERER), int_or_none(picture.get("width")),
+                        int_or_none(picture.get("height")))

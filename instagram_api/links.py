@@ -1,0 +1,84 @@
+"""Instagram links: strict URL parsing with a host allowlist, like tiktok_api.links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from tiktok_api.links import host_of, is_ip_literal, links_in_message
+
+PAGE_HOSTS = frozenset({"instagram.com", "www.instagram.com", "m.instagram.com"})
+MEDIA_DOMAINS = ("cdninstagram.com", "fbcdn.net")
+
+_CODE = r"(?P<code>[A-Za-z0-9_-]{5,64})"
+_POST = re.compile(rf"^/(?:[A-Za-z0-9._]{{1,30}}/)?(?P<kind>p|reels?|tv)/{_CODE}/?$")
+_SHARE = re.compile(rf"^/share/(?:(?P<kind>p|reels?|tv)/)?{_CODE}/?$")
+
+
+class LinkKind(StrEnum):
+    POST = "post"  # /p/, /reel/, /reels/, /tv/, with or without a username before it
+    SHARE = "share"  # /share/...: a redirect to the post
+
+
+@dataclass(frozen=True, slots=True)
+class InstagramLink:
+    url: str
+    kind: LinkKind
+    code: str
+
+    @property
+    def item_id(self) -> str | None:
+        """A post's shortcode; share links have none until resolved."""
+        return self.code if self.kind is LinkKind.POST else None
+
+    @property
+    def canonical_url(self) -> str:
+        return f"https://www.instagram.com/p/{self.code}/"
+
+
+def is_page_host(host: str | None) -> bool:
+    return host is not None and host in PAGE_HOSTS
+
+
+def is_media_host(host: str | None) -> bool:
+    if host is None or is_ip_literal(host):
+        return False
+    return any(host == domain or host.endswith("." + domain) for domain in MEDIA_DOMAINS)
+
+
+def parse_link(raw: str) -> InstagramLink | None:
+    text = raw.strip()
+    if not re.match(r"^https?://", text, re.IGNORECASE):
+        text = "https://" + text
+    host = host_of(text)
+    if not is_page_host(host):
+        return None
+    parts = urlsplit(text)
+    try:
+        if parts.port not in (None, 80, 443):
+            return None
+    except ValueError:
+        return None
+    if match := _SHARE.match(parts.path):
+        return InstagramLink(f"https://www.instagram.com{parts.path}", LinkKind.SHARE, match["code"])
+    if match := _POST.match(parts.path):
+        return InstagramLink(f"https://www.instagram.com/p/{match['code']}/", LinkKind.POST, match["code"])
+    return None
+
+
+def find_links(text: str | None, extra_urls: list[str] = ()) -> list[InstagramLink]:
+    """Every Instagram post link in a message (the same rules as TikTok's)."""
+    return links_in_message(parse_link, text, extra_urls)
+
+
+def link_token(link: InstagramLink) -> str:
+    """"p.<code>" or "s.<code>" for a button's callback data."""
+    return f"{'s' if link.kind is LinkKind.SHARE else 'p'}.{link.code}"
+
+
+def link_from_token(token: str) -> InstagramLink | None:
+    prefix, _, code = token.partition(".")
+    paths = {"p": "/p/", "s": "/share/"}
+    return parse_link(f"https://www.instagram.com{paths[prefix]}{code}/") if prefix in paths else None
