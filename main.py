@@ -49,13 +49,19 @@ def run_bot() -> None:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
+    from instagram_api import InstagramClient
+    from tiktok_api import TikTokClient
     from tiktok_api.cli import run_fetch as fetch
 
     settings = load_settings(PipelineSettings)
     level = "DEBUG" if args.verbose else settings.log_level
     configure_logging(level, settings.secrets(), quiet=() if args.verbose > 1 else ("tiktok_api.extractor",))
     export_ca_bundle(settings)
-    return asyncio.run(fetch(settings, args))
+
+    async def fetch_all() -> int:
+        return await fetch(args, [TikTokClient(settings), InstagramClient(settings)])
+
+    return asyncio.run(fetch_all())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,8 +34,9 @@ def test_a_file_of_links_is_fetched_once_and_a_second_run_downloads_nothing(worl
     images = [media.jpeg(320, 480, (200, 30 * i, 30)) for i in range(3)]
     slideshow = world.tiktok.add_slideshow(SLIDESHOW, images=images)
     short = world.tiktok.add_short_link("ZMcli12345", video.url)
+    reel = world.instagram.add_reel("ReelCli123")
     links = tmp_path / "links.txt"
-    links.write_text(f"# my list\n{video.url}\n{short}\n{slideshow.url} {video.url}?utm=1\n{video.url}\n")
+    links.write_text(f"# my list\n{video.url}\n{short}\n{slideshow.url} {video.url}?utm=1\n{video.url}\n{reel.url}\n")
     out = tmp_path / "out"
 
     first = fetch(world, "--from", str(links), "--out", str(out), "--concurrency", "2")
@@ -43,16 +44,19 @@ def test_a_file_of_links_is_fetched_once_and_a_second_run_downloads_nothing(worl
     assert (out / f"{VIDEO}.mp4").read_bytes() == media.sample("h264.mp4")
     assert sorted(p.read_bytes() for p in (out / SLIDESHOW).glob("*.jp*g")) == sorted(images)
     assert (out / SLIDESHOW / "sound.mp3").read_bytes() == media.sample("sound.mp3")
-    assert "2 ok, 0 already there, 2 duplicates, 0 failed" in first.stdout
+    assert (out / "ReelCli123.mp4").read_bytes() == media.sample("h264.mp4")
+    assert "3 ok, 0 already there, 2 duplicates, 0 failed" in first.stdout
     assert not list(out.glob(".partial-*"))
     cdn_after_first = len(world.tiktok.cdn_hits())
 
     world.tiktok.reset()
+    world.instagram.reset()
     second = fetch(world, "--from", str(links), "--out", str(out))
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "0 ok, 2 already there, 2 duplicates, 0 failed" in second.stdout
+    assert "0 ok, 3 already there, 2 duplicates, 0 failed" in second.stdout
     assert world.tiktok.cdn_hits() == [] and cdn_after_first == 1 + 3 + 1
     assert all("/video/" not in hit.path for hit in world.tiktok.requests)  # no page was fetched again
+    assert world.instagram.requests == []
 
 
 def test_verbose_single_link_shows_the_stages_and_failures_exit_non_zero(world, tmp_path) -> None:

@@ -41,10 +41,10 @@ from tiktok_api.pipeline import MediaClient, rank_formats
 from tiktok_api.proxies import ProxyManager, ProxySession, display_proxy
 
 __all__ = [
-    "ClassifiedContentError", "DownloadedFile", "InvalidLinkError", "ItemDeletedError", "ItemPrivateError",
-    "ItemRef", "ItemUnderReviewError", "LinkKind", "LoginRequiredError", "LoginWallError", "MediaError", "MediaInfo", "MediaRequest",
-    "MediaStream", "MediaClient", "Gallery", "GalleryEntry",
-    "Music", "NetworkError", "ProxyManager", "ProxySession", "RateLimitedError", "RegionBlockedError",
-    "TikTokClient", "TikTokLink", "TooLargeError", "TooLongError", "UnsupportedError", "Video", "VideoFormat",
-    "display_proxy", "find_links", "link_from_token", "link_token", "parse_link", "rank_formats",
+    "ClassifiedContentError", "DownloadedFile", "Gallery", "GalleryEntry", "InvalidLinkError", "ItemDeletedError",
+    "ItemPrivateError", "ItemRef", "ItemUnderReviewError", "LinkKind", "LoginRequiredError", "LoginWallError",
+    "MediaClient", "MediaError", "MediaInfo", "MediaRequest", "MediaStream", "Music", "NetworkError",
+    "ProxyManager", "ProxySession", "RateLimitedError", "RegionBlockedError", "TikTokClient", "TikTokLink",
+    "TooLargeError", "TooLongError", "UnsupportedError", "Video", "VideoFormat", "display_proxy", "find_links",
+    "link_from_token", "link_token", "parse_link", "rank_formats",
 ]

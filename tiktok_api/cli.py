@@ -10,18 +10,18 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from data.config import PipelineSettings
-from tiktok_api.client import TikTokClient
 from tiktok_api.errors import MediaError
-from tiktok_api.links import TikTokLink, find_links
+from tiktok_api.links import WRAPPING
 from tiktok_api.models import Gallery
+from tiktok_api.pipeline import MediaClient
 
 OK, EXISTS, DUPLICATE, FAILED = "ok", "already there", "duplicate", "failed"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("urls", nargs="*", metavar="URL", help="TikTok links")
+    parser.add_argument("urls", nargs="*", metavar="URL", help="TikTok or Instagram links")
     parser.add_argument("--from", dest="from_file", type=Path, metavar="FILE",
                         help="read links from FILE, one or more per line ('-' for standard input)")
     parser.add_argument("--out", type=Path, default=Path("downloads"), metavar="DIR",
@@ -40,8 +40,7 @@ class Outcome:
 
 
 class Fetcher:
-    def __init__(self, client: TikTokClient, out: Path, concurrency: int, total: int) -> None:
-        self._client = client
+    def __init__(self, out: Path, concurrency: int, total: int) -> None:
         self._out = out
         self._limit = asyncio.Semaphore(max(1, concurrency))
         self._claimed: set[str] = set()
@@ -61,38 +60,40 @@ class Fetcher:
                 return candidate
         return None
 
-    async def fetch(self, raw: str, link: TikTokLink | None) -> Outcome:
+    async def fetch(self, raw: str, found: tuple[MediaClient, Any] | None) -> Outcome:
         started = time.monotonic()
-        if link is None:
-            return self._report(Outcome(raw, FAILED, detail="invalid_link: not a TikTok video or photo link"),
+        if found is None:
+            return self._report(Outcome(raw, FAILED, detail="invalid_link: not a TikTok or Instagram post link"),
                                 started)
+        client, link = found
         async with self._limit:
             try:
-                return self._report(await self._fetch(raw, link), started)
+                return self._report(await self._fetch(raw, client, link), started)
             except MediaError as exc:
                 return self._report(Outcome(raw, FAILED, link.item_id, f"{exc.reason}: {exc}"), started)
 
-    async def _fetch(self, raw: str, link: TikTokLink) -> Outcome:
-        session = self._client.session()
-        item = await self._client.resolve(link, session)
-        if item.item_id in self._claimed:
+    async def _fetch(self, raw: str, client: MediaClient, link: Any) -> Outcome:
+        session = client.session()
+        item = await client.resolve(link, session)
+        key = (client.platform, item.item_id)
+        if key in self._claimed:
             return Outcome(raw, DUPLICATE, item.item_id)
-        self._claimed.add(item.item_id)
+        self._claimed.add(key)
         if existing := self._existing(item.item_id):
             return Outcome(raw, EXISTS, item.item_id, str(existing))
-        media = await self._client.extract(item, session)
+        media = await client.extract(item, session)
         partial = self._out / f".partial-{item.item_id}"
         partial.mkdir(parents=True, exist_ok=True)
         try:
             if isinstance(media, Gallery):
-                files = await self._client.download_gallery(media, partial, session)
+                files = await client.download_gallery(media, partial, session)
                 if media.music and media.music.media:
-                    await self._client.download(media.music.media, partial / "sound.mp3", session)
+                    await client.download(media.music.media, partial / "sound.mp3", session)
                 final = self._out / item.item_id
                 partial.rename(final)
                 detail = f"{len(files)} images -> {final}"
             else:
-                chosen, file = await self._client.download_video(media, partial, session)
+                chosen, file = await client.download_video(media, partial, session)
                 final = self._out / f"{item.item_id}.mp4"
                 file.path.rename(final)
                 detail = f"video {chosen.width}x{chosen.height} {chosen.codec} {file.size / 1e6:.1f} MB -> {final}"
@@ -109,8 +110,9 @@ def _read_sources(urls: list[str], from_file: Path | None) -> list[str]:
     return list(dict.fromkeys(words))  # the same text twice is one request
 
 
-async def run_fetch(settings: PipelineSettings, args: argparse.Namespace) -> int:
-    """Fetch every link; print a line per item and a summary. Non-zero when anything failed."""
+async def run_fetch(args: argparse.Namespace, clients: list[MediaClient]) -> int:
+    """Fetch every link with the client whose links it is; print a line per item and a summary.
+    Non-zero when anything failed. The clients are closed at the end."""
     if args.from_file is not None and str(args.from_file) != "-" and not args.from_file.is_file():
         print(f"--from: file {str(args.from_file)!r} does not exist", file=sys.stderr)
         return 2
@@ -119,18 +121,21 @@ async def run_fetch(settings: PipelineSettings, args: argparse.Namespace) -> int
         print("nothing to fetch: give links as arguments or with --from FILE", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    client = TikTokClient(settings)
-    fetcher = Fetcher(client, args.out, args.concurrency, len(sources))
+    fetcher = Fetcher(args.out, args.concurrency, len(sources))
     try:
-        outcomes = await asyncio.gather(*(fetcher.fetch(raw, _single_link(raw)) for raw in sources))
+        outcomes = await asyncio.gather(*(fetcher.fetch(raw, _link_of(raw, clients)) for raw in sources))
     finally:
-        await client.close()
+        for client in clients:
+            await client.close()
     return _summarize(outcomes)
 
 
-def _single_link(raw: str) -> TikTokLink | None:
-    links = find_links(raw)
-    return links[0] if len(links) == 1 else None
+def _link_of(raw: str, clients: list[MediaClient]) -> tuple[MediaClient, Any] | None:
+    """The client that takes this link, and its parsed link."""
+    for client in clients:
+        if (link := client.parse_link(raw.strip(WRAPPING))) is not None:
+            return client, link
+    return None
 
 
 def _summarize(outcomes: list[Outcome]) -> int:

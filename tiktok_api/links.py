@@ -6,8 +6,8 @@ import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 from enum import StrEnum
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from tiktok_api.errors import InvalidLinkError
