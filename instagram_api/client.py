@@ -7,18 +7,15 @@ import logging
 
 from yt_dlp import YoutubeDL
 
-from data.config import PipelineSettings
+from instagram_api import links
 from instagram_api.links import (
     InstagramLink,
     LinkKind,
     is_media_host,
     is_page_host,
-    link_from_token,
-    link_token,
     parse_link,
 )
-from tiktok_api.errors import InvalidLinkError, TooLongError, UnsupportedError
-from tiktok_api.extractor import YtDlpExtractor
+from tiktok_api.errors import InvalidLinkError, UnsupportedError
 from tiktok_api.links import host_of
 from tiktok_api.models import Gallery, GalleryEntry, ItemRef, MediaInfo, MediaRequest, Video, VideoFormat
 from tiktok_api.pipeline import MediaClient, int_or_none
@@ -38,27 +35,7 @@ def instagram_post(ydl: YoutubeDL, url: str) -> dict:
 
 class InstagramClient(MediaClient):
     platform = "instagram"
-
-    def __init__(self, settings: PipelineSettings, *, extraction_workers: int = 2) -> None:
-        super().__init__(settings, media_allowed=is_media_host)
-        self._extractor = YtDlpExtractor(
-            workers=extraction_workers, cookies_file=settings.ytdlp_cookies,
-            custom_ca=settings.ssl_cert_file is not None,
-        )
-        self._max_duration = settings.max_video_duration
-
-    async def close(self) -> None:
-        await super().close()
-        self._extractor.close()
-
-    def parse_link(self, raw: str) -> InstagramLink | None:
-        return parse_link(raw)
-
-    def link_token(self, link: InstagramLink) -> str:
-        return link_token(link)
-
-    def link_from_token(self, token: str) -> InstagramLink | None:
-        return link_from_token(token)
+    links = links
 
     def item_url(self, item_id: str) -> str:
         return f"https://www.instagram.com/p/{item_id}/"
@@ -89,10 +66,7 @@ class InstagramClient(MediaClient):
         info = await run_stage("extract", self._extract_budget, session, fetch, subject=item.item_id)
         entries = list(info.get("entries") or []) if info.get("_type") == "playlist" else None
         if entries is None and info.get("formats"):
-            video = _video(item, info)
-            if self._max_duration and (video.duration or 0) > self._max_duration:
-                raise TooLongError(f"{video.duration} s is longer than {self._max_duration} s")
-            return video
+            return self.too_long(_video(item, info))
         gallery_entries = tuple(filter(None, (_entry(entry) for entry in (entries or [info]))))
         if not gallery_entries:
             raise UnsupportedError(f"{item.item_id} has nothing to download")

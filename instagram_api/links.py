@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from tiktok_api.links import host_of, is_ip_literal, links_in_message
+from tiktok_api.links import host_of, in_domains, links_in_message
 
 PAGE_HOSTS = frozenset({"instagram.com", "www.instagram.com", "m.instagram.com"})
 MEDIA_DOMAINS = ("cdninstagram.com", "fbcdn.net")
@@ -43,9 +43,7 @@ def is_page_host(host: str | None) -> bool:
 
 
 def is_media_host(host: str | None) -> bool:
-    if host is None or is_ip_literal(host):
-        return False
-    return any(host == domain or host.endswith("." + domain) for domain in MEDIA_DOMAINS)
+    return in_domains(host, MEDIA_DOMAINS)
 
 
 def parse_link(raw: str) -> InstagramLink | None:

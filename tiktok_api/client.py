@@ -7,20 +7,17 @@ import logging
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from data.config import PipelineSettings
+from tiktok_api import links
 from tiktok_api.errors import (
     InvalidLinkError,
-    TooLongError,
     UnsupportedError,
 )
-from tiktok_api.extractor import PageData, YtDlpExtractor, tiktok_page
+from tiktok_api.extractor import PageData, tiktok_page
 from tiktok_api.links import (
     LinkKind,
     TikTokLink,
     is_media_host,
     is_page_host,
-    link_from_token,
-    link_token,
     parse_link,
 )
 from tiktok_api.models import Gallery, GalleryEntry, ItemRef, MediaInfo, MediaRequest, Music, Video, VideoFormat
@@ -34,27 +31,7 @@ T = TypeVar("T")
 
 class TikTokClient(MediaClient):
     platform = "tiktok"
-
-    def __init__(self, settings: PipelineSettings, *, extraction_workers: int = 4) -> None:
-        super().__init__(settings, media_allowed=is_media_host)
-        self._extractor = YtDlpExtractor(
-            workers=extraction_workers, cookies_file=settings.ytdlp_cookies,
-            custom_ca=settings.ssl_cert_file is not None,
-        )
-        self._max_duration = settings.max_video_duration
-
-    async def close(self) -> None:
-        await super().close()
-        self._extractor.close()
-
-    def parse_link(self, raw: str) -> TikTokLink | None:
-        return parse_link(raw)
-
-    def link_token(self, link: TikTokLink) -> str:
-        return link_token(link)
-
-    def link_from_token(self, token: str) -> TikTokLink | None:
-        return link_from_token(token)
+    links = links
 
     def item_url(self, item_id: str) -> str:
         return f"https://www.tiktok.com/@_/video/{item_id}"
@@ -89,10 +66,7 @@ class TikTokClient(MediaClient):
             return await self._extractor.run(session.proxy, tiktok_page, item.url, item.item_id)
 
         page = await run_stage("extract", self._extract_budget, session, fetch, subject=item.item_id)
-        media = _gallery(item, page) if page.item.get("imagePost") else _video(item, page)
-        if isinstance(media, Video) and self._max_duration and (media.duration or 0) > self._max_duration:
-            raise TooLongError(f"{media.duration} s is longer than {self._max_duration} s")
-        return media
+        return _gallery(item, page) if page.item.get("imagePost") else self.too_long(_video(item, page))
 
 def _is_item_link(url: str) -> bool:
     link = parse_link(url)

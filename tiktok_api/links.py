@@ -80,11 +80,16 @@ def is_page_host(host: str | None) -> bool:
     return host is not None and host in PAGE_HOSTS
 
 
-def is_media_host(host: str | None) -> bool:
-    """A TikTok CDN host: one of MEDIA_DOMAINS or a subdomain of one; never an IP literal."""
+def in_domains(host: str | None, domains: tuple[str, ...]) -> bool:
+    """One of `domains` or a subdomain of one; never an IP literal."""
     if host is None or is_ip_literal(host):
         return False
-    return any(host == domain or host.endswith("." + domain) for domain in MEDIA_DOMAINS)
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
+def is_media_host(host: str | None) -> bool:
+    """A TikTok CDN host."""
+    return in_domains(host, MEDIA_DOMAINS)
 
 
 def require_allowed(url: str, allowed: Callable[[str | None], bool]) -> None:

@@ -9,12 +9,14 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from data.config import PipelineSettings
 from tiktok_api.cdn import CdnClient, MediaStream
-from tiktok_api.errors import TooLargeError
+from tiktok_api.errors import TooLargeError, TooLongError
+from tiktok_api.extractor import YtDlpExtractor
 from tiktok_api.http import HttpClient
 from tiktok_api.models import DownloadedFile, Gallery, ItemRef, MediaInfo, MediaRequest, Video, VideoFormat
 from tiktok_api.proxies import ProxyManager, ProxySession
@@ -30,40 +32,56 @@ COMPARABLE_HEIGHT = 0.7
 
 
 class MediaClient(ABC):
-    """The base of TikTokClient and InstagramClient."""
+    """The base of TikTokClient and InstagramClient. `links` is the platform's links module (parse_link,
+    link_token, link_from_token, is_page_host, is_media_host)."""
 
-    def __init__(self, settings: PipelineSettings, *, media_allowed: Callable[[str | None], bool]) -> None:
+    platform: ClassVar[str]
+    links: ClassVar[ModuleType]
+
+    def __init__(self, settings: PipelineSettings, *, extraction_workers: int = 4) -> None:
         self.proxies = ProxyManager(
             settings.proxies, include_host=settings.proxy_include_host, data_only=settings.proxy_data_only,
         )
         self._http = HttpClient(ca_file=settings.ssl_cert_file)
         self._cdn = CdnClient(ca_file=settings.ssl_cert_file)
-        self._media_allowed = media_allowed
+        self._extractor = YtDlpExtractor(
+            workers=extraction_workers, cookies_file=settings.ytdlp_cookies,
+            custom_ca=settings.ssl_cert_file is not None,
+        )
+        self._media_allowed = self.links.is_media_host
         self._resolve_budget = settings.url_resolve_max_retries
         self._extract_budget = settings.video_info_max_retries
         self._download_budget = settings.download_max_retries
+        self._max_duration = settings.max_video_duration
 
     async def close(self) -> None:
         await self._http.close()
         await self._cdn.close()
+        self._extractor.close()
 
     def session(self) -> ProxySession:
         """A new request's sticky place in the proxy rotation."""
         return self.proxies.session()
 
-    # What a platform provides -----------------------------------------------------------------------
-
-    @abstractmethod
     def parse_link(self, raw: str) -> Any:
         """The platform's link for a URL, or None when it is not one of its links."""
+        return self.links.parse_link(raw)
 
-    @abstractmethod
     def link_token(self, link: Any) -> str:
         """A short reversible form of a link, for a button's callback data."""
+        return self.links.link_token(link)
 
-    @abstractmethod
     def link_from_token(self, token: str) -> Any:
         """The link a token stands for, parsed (so allow-listed) again; None for anything forged."""
+        return self.links.link_from_token(token)
+
+    def too_long(self, video: Video) -> Video:
+        """MAX_VIDEO_DURATION, checked after extraction and before anything is downloaded."""
+        if self._max_duration and (video.duration or 0) > self._max_duration:
+            raise TooLongError(f"{video.duration} s is longer than {self._max_duration} s")
+        return video
+
+    # What a platform provides -----------------------------------------------------------------------
 
     @abstractmethod
     def item_url(self, item_id: str) -> str:
