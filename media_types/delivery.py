@@ -184,11 +184,7 @@ class Deliverer:
     async def _guarded(self, job: DeliveryJob, work: Callable[[DeliveryJob, Translate], Awaitable[None]]) -> None:
         t = self._translate(job.language)
         try:
-            if job.chat_id is not None:
-                async with ChatActionSender.upload_document(chat_id=job.chat_id, bot=self._bot):
-                    await work(job, t)
-            else:
-                await work(job, t)
+            await work(job, t)
         except ChatBlockedError:
             log.info("chat %s blocked the bot; its request %s is dropped", job.chat_id, job.request_id)
             await self._repositories.chats.mark_blocked(job.chat_id, "private")
@@ -268,7 +264,8 @@ class Deliverer:
             await _follow(flight)
         self._flights[key] = flight = asyncio.get_running_loop().create_future()
         try:
-            sent = await produce(job, client, item, session, t)
+            async with self._working(job):
+                sent = await produce(job, client, item, session, t)
             await self._repositories.media_cache.put(job.platform, item.item_id, variant, sent.to_json())
             flight.set_result(None)
         except BaseException as exc:
@@ -278,6 +275,13 @@ class Deliverer:
         finally:
             del self._flights[key]
         await self._record(job, item.item_id, sent.kind, cache_hit=False)
+
+    def _working(self, job: DeliveryJob) -> contextlib.AbstractAsyncContextManager:
+        """The sign of work while an item is fetched ("sending a file…", renewed until done); a send from
+        the cache is too quick to need one."""
+        if job.chat_id is None:
+            return contextlib.nullcontext()
+        return ChatActionSender.upload_document(chat_id=job.chat_id, bot=self._bot)
 
     async def _send_from_cache(self, job: DeliveryJob, item: ItemRef, variant: str, cached: CachedItem,
                                send_cached: Callable, t: Translate) -> bool:
