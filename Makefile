@@ -12,6 +12,10 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
+# The benchmark harness (benchmarks/README.md): the real bot against the offline world, shaped; a few minutes.
+bench: $(VENV)/.installed-dev
+	$(PY) -m benchmarks $(BENCH_ARGS)
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 

@@ -7,12 +7,18 @@ objects and recorded for assertions.
 
     with FakeTelegram() as fake:
         bot = Bot(fake.token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+
+For benchmarks, `fake.shape(latency=0.05, bandwidth=20e6)` delays every answer but getUpdates by 50 ms and
+reads uploaded files at 20 MB/s per connection, and `FakeTelegram(keep_uploads=False)` records only the size
+and SHA-256 of each upload instead of its bytes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
+import hashlib
 import io
 import itertools
 import json
@@ -40,6 +46,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 MAX_TEXT, MAX_CAPTION = 4096, 1024
+UPLOAD_CHUNK = 64 * 1024  # file parts are read in chunks of this size (and paced per chunk when shaped)
 
 # Fields dropped from api.json that Telegram still accepts and aiogram 3.31 still sends
 # (e.g. disable_web_page_preview whenever DefaultBotProperties(link_preview_is_disabled=...) is set).
@@ -85,7 +92,8 @@ class UploadedFile:
     filename: str
     content_type: str
     size: int
-    data: bytes = field(repr=False)
+    data: bytes = field(repr=False)  # b"" once dropped (FakeTelegram(keep_uploads=False))
+    sha256: str = ""  # hex digest of the part's bytes
 
 
 @dataclass
@@ -95,9 +103,15 @@ class Call:
     method: str
     params: dict[str, Any]
     files: dict[str, UploadedFile]
-    at: float
+    at: float  # arrival, on the time.monotonic() clock
     response: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    done_at: float | None = None  # when the answer was sent (after any shaped latency), same clock
+
+    @property
+    def upload_bytes(self) -> int:
+        """Bytes of every file part this call uploaded."""
+        return sum(upload.size for upload in self.files.values())
 
     @property
     def ok(self) -> bool:
@@ -127,10 +141,11 @@ class StoredFile:
     file_path: str
     file_name: str | None = None
     media: Any = None  # the object a message carries under its `kind` key
+    recorded_size: int | None = None  # the upload's size when its bytes were not kept
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return len(self.data) if self.recorded_size is None else self.recorded_size
 
 
 @dataclass
@@ -380,7 +395,46 @@ def detect_entities(text: str) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- request parsing
 
 
-async def _read_request(request: web.Request) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
+class _Pacer:
+    """Holds a reader to `bandwidth` bytes per second from its first byte on (None: no limit)."""
+
+    def __init__(self, bandwidth: float | None) -> None:
+        self.bandwidth = bandwidth
+        self._start: float | None = None
+        self._taken = 0
+
+    async def take(self, size: int) -> None:
+        if not self.bandwidth:
+            return
+        loop = asyncio.get_running_loop()
+        if self._start is None:
+            self._start = loop.time()
+        self._taken += size
+        delay = self._start + self._taken / self.bandwidth - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+async def _read_file_part(part: Any, pacer: _Pacer, keep_limit: int | None) -> UploadedFile:
+    """A file part read in chunks, paced, hashed; its bytes are kept up to `keep_limit` (None: always)."""
+    digest = hashlib.sha256()
+    kept: bytearray | None = bytearray()
+    size = 0
+    while chunk := await part.read_chunk(UPLOAD_CHUNK):
+        size += len(chunk)
+        digest.update(chunk)
+        if kept is not None:
+            kept += chunk
+            if keep_limit is not None and size > keep_limit:
+                kept = None  # too big to be a photo: only its size and hash are recorded
+        await pacer.take(len(chunk))
+    content_type = part.headers.get("Content-Type", "application/octet-stream")
+    return UploadedFile(part.filename, content_type, size, bytes(kept) if kept is not None else b"",
+                        digest.hexdigest())
+
+
+async def _read_request(request: web.Request, pacer: _Pacer | None = None,
+                        keep_limit: int | None = None) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
     """Raw fields and file parts of a call, whichever encoding the client chose."""
     raw: dict[str, Any] = dict(request.query)
     files: dict[str, UploadedFile] = {}
@@ -389,9 +443,7 @@ async def _read_request(request: web.Request) -> tuple[dict[str, Any], dict[str,
             if part.filename is None:
                 raw[part.name] = await part.text()
                 continue
-            data = bytes(await part.read())
-            content_type = part.headers.get("Content-Type", "application/octet-stream")
-            files[part.name] = UploadedFile(part.filename, content_type, len(data), data)
+            files[part.name] = await _read_file_part(part, pacer or _Pacer(None), keep_limit)
     elif request.content_type == "application/json" and request.body_exists:
         try:
             body = await request.json()
@@ -629,9 +681,14 @@ class FakeTelegram(BackgroundServer):
 
     thread_name = "fake-telegram"
 
-    def __init__(self, token: str = "123456:TEST-token") -> None:
+    def __init__(self, token: str = "123456:TEST-token", *, keep_uploads: bool = True) -> None:
         super().__init__()
         self.token = token
+        # False: calls record each upload's size and SHA-256 only (photos keep their bytes while the call is
+        # validated), stored videos and documents hold no bytes, so big uploads do not pile up in memory.
+        self.keep_uploads = keep_uploads
+        self._latency = 0.0
+        self._upload_bandwidth: float | None = None
         self.bot_id = int(token.split(":", 1)[0])
         self._spec = load_spec()
         self._lock = threading.RLock()
@@ -700,10 +757,12 @@ class FakeTelegram(BackgroundServer):
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         call = Call(method=request.match_info["method"], params={}, files={}, at=time.monotonic())
+        with self._lock:
+            latency, pacer = self._latency, _Pacer(self._upload_bandwidth)
         try:
             if request.match_info["token"] != self.token:
                 raise _ApiError(401, "Unauthorized")
-            raw, call.files = await _read_request(request)
+            raw, call.files = await _read_request(request, pacer, None if self.keep_uploads else MAX_PHOTO_BYTES)
             call.params = raw
             method = self._spec.method(call.method)
             if method is None:
@@ -724,6 +783,11 @@ class FakeTelegram(BackgroundServer):
             logger.exception("FakeTelegram failed on %s", call.method)
             call.error, status = f"fake crashed: {error!r}", 500
             call.response = _ApiError(500, "Internal Server Error").body()
+        if latency and call.method.lower() != "getupdates":
+            await asyncio.sleep(latency)
+        if not self.keep_uploads:
+            call.files = {name: dataclasses.replace(upload, data=b"") for name, upload in call.files.items()}
+        call.done_at = time.monotonic()
         with self._lock:
             self._calls.append(call)
         return web.json_response(call.response, status=status)
@@ -823,6 +887,17 @@ class FakeTelegram(BackgroundServer):
             if time.monotonic() > deadline:
                 raise AssertionError(f"the bot opened {self._polls_started} of {polls} long polls in {timeout} s")
             await asyncio.sleep(0.01)
+
+    # ----------------------------------------------------------------------- network shaping
+
+    def shape(self, *, latency: float = 0.0, bandwidth: float | None = None) -> None:
+        """Add `latency` seconds before every answer (getUpdates excepted: an update reaches a waiting long
+        poll at once) and read uploaded files at `bandwidth` bytes per second per connection (None or 0:
+        unlimited). Nothing is shaped by default."""
+        if latency < 0 or (bandwidth is not None and bandwidth < 0):
+            raise ValueError("latency and bandwidth must not be negative")
+        with self._lock:
+            self._latency, self._upload_bandwidth = latency, bandwidth or None
 
     # ----------------------------------------------------------------------- scripting
 
@@ -1045,21 +1120,26 @@ class FakeTelegram(BackgroundServer):
         if reference.startswith("attach://"):
             upload = files[reference.removeprefix("attach://")]
             mime_type = mimetypes.guess_type(upload.filename)[0] or upload.content_type
-            return self._issue_file(kind, upload.data, upload.filename, metadata | {"mime_type": mime_type})
+            data = upload.data if self.keep_uploads or kind in ("photo", "thumbnail") else b""
+            return self._issue_file(kind, data, upload.filename, metadata | {"mime_type": mime_type}, upload.size)
         return self._issue_file(kind, b"", reference.rsplit("/", 1)[-1] or None, metadata)
 
-    def _issue_file(self, kind: str, data: bytes, file_name: str | None, metadata: dict[str, Any]) -> StoredFile:
-        """Remember a new file and build the object messages show for it (a PhotoSize list for photos)."""
+    def _issue_file(self, kind: str, data: bytes, file_name: str | None, metadata: dict[str, Any],
+                    size: int | None = None) -> StoredFile:
+        """Remember a new file and build the object messages show for it (a PhotoSize list for photos);
+        `size` is the upload's size when `data` does not hold its bytes."""
         if kind in ("photo", "thumbnail"):
             return self._issue_photo(kind, data, file_name)
         stored = self._store(kind, data, file_name)
+        if size is not None and size != len(data):
+            stored.recorded_size = size
         type_name = "".join(part.title() for part in kind.split("_"))
         allowed = self._spec.fields(type_name)
         media = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
         media |= {key: value for key, value in (metadata | {"file_name": file_name}).items()
                   if key in allowed and value is not None}
-        if data:
-            media["file_size"] = len(data)
+        if stored.size:
+            media["file_size"] = stored.size
         stored.media = self._spec.with_defaults(type_name, media)
         return stored
 

@@ -8,6 +8,10 @@ site (the `__UNIVERSAL_DATA_FOR_REHYDRATION__` JSON that yt-dlp's TikTok extract
     with FakeTikTok() as fake:
         post = fake.add_video("7312345678901234567")
         ...  # fetch post.url through a proxy whose upstream is fake.address
+
+Network shaping (for benchmarks): `fake.shape("page", latency=0.05, bandwidth=2e6)` delays every answer for
+tiktok.com pages and short links by 50 ms and sends their bodies at 2 MB/s per connection; "cdn" does the
+same for the media hosts.  Nothing is shaped by default.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from multidict import CIMultiDict
@@ -46,6 +50,20 @@ CODECS = {"h264": ("h264", "h264"), "h265": ("bytevc1", "h265_hvc1")}
 ITEM_PAGE = re.compile(r"/@(?P<user>[\w.-]+)/(?:video|photo)/(?P<id>\d+)/?")
 OLD_ITEM_PAGE = re.compile(r"/(?:embed/v2/(?P<embed>\d+)|v/(?P<mobile>\d+)\.html)/?")
 SHORT_LINK_PATH = re.compile(r"/t/(?P<code>\w+)/?")
+SHAPED_KINDS = ("page", "cdn")  # tiktok.com pages and short links; the media CDN hosts
+SHAPED_CHUNK = 64 * 1024  # a paced body is written in chunks of this size
+# Bodies above this size are written chunk by chunk even unshaped, as the client reads them, so a benchmark's
+# 40 MB videos are not copied whole into the transport's buffer of each connection.
+STREAMED_ABOVE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How one kind of request is slowed down: `latency` seconds added once before answering, and the
+    body sent at `bandwidth` bytes per second per connection (None: as fast as the loopback goes)."""
+
+    latency: float = 0.0
+    bandwidth: float | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +111,9 @@ class Hit:
     method: str
     headers: CIMultiDict[str]
     status: int | None = None
+    at: float = field(default_factory=time.monotonic)  # arrival, on the time.monotonic() clock
+    done_at: float | None = None  # when the answer was handed over (a paced body: its last byte written)
+    sent: int = 0  # body bytes answered
 
 
 @dataclass
@@ -133,6 +154,7 @@ class FakeTikTok(BackgroundServer):
         self._failures: list[_Failure] = []
         self._requests: list[Hit] = []
         self._sites: list = []  # other sites served on this origin, see mount()
+        self._shapes: dict[str, Shape] = {}
         self._runner: web.AppRunner | None = None
 
     # ----------------------------------------------------------------------- registering content
@@ -200,6 +222,27 @@ class FakeTikTok(BackgroundServer):
         `await site.handle(request)` (e.g. a tests.fakes.instagram.FakeInstagram), not to TikTok."""
         with self._lock:
             self._sites.append(site)
+
+    # ----------------------------------------------------------------------- network shaping
+
+    def shape(self, kind: str, *, latency: float = 0.0, bandwidth: float | None = None) -> None:
+        """Slow down one kind of request: "page" (tiktok.com pages and short links) or "cdn" (media hosts).
+
+        `latency` seconds are added once per request before it is answered; a body is then written in
+        64 KiB chunks paced to `bandwidth` bytes per second (per connection, None or 0 for unlimited).
+        Status, headers, cookies, Content-Length and Range answers stay what they would be unshaped.
+        """
+        if kind not in SHAPED_KINDS:
+            raise ValueError(f"kind must be one of {SHAPED_KINDS}, not {kind!r}")
+        if latency < 0 or (bandwidth is not None and bandwidth < 0):
+            raise ValueError("latency and bandwidth must not be negative")
+        with self._lock:
+            self._shapes[kind] = Shape(latency, bandwidth or None)
+
+    def shaping(self, kind: str) -> Shape:
+        """The current shape of `kind` ("page" or "cdn")."""
+        with self._lock:
+            return self._shapes.get(kind, Shape())
 
     # ----------------------------------------------------------------------- scripting failures
 
@@ -357,15 +400,28 @@ class FakeTikTok(BackgroundServer):
         with self._lock:
             self._requests.append(hit)
             failure = self._take_failure(hit)
+            shape = self._shapes.get(_kind_of_host(hit.host), Shape())
+        if shape.latency:
+            await asyncio.sleep(shape.latency)
         response = None
-        if failure is not None:
-            await asyncio.sleep(failure.delay)
-            if failure.status is not None:
-                response = web.Response(status=failure.status, text=f"scripted failure {failure.status}")
-        if response is None:
-            with self._lock:
-                response = self._route(request, hit)
+        try:
+            if failure is not None:
+                await asyncio.sleep(failure.delay)
+                if failure.status is not None:
+                    response = web.Response(status=failure.status, text=f"scripted failure {failure.status}")
+            if response is None:
+                with self._lock:
+                    response = self._route(request, hit)
+        except web.HTTPException:  # redirects are raised
+            hit.done_at = time.monotonic()
+            raise
         hit.status = response.status
+        body = response.body if isinstance(response, web.Response) else None
+        if (isinstance(body, (bytes, bytearray)) and (shape.bandwidth and body or len(body) > STREAMED_ABOVE)
+                and request.method != "HEAD"):
+            return await _paced(request, response, body, shape.bandwidth, hit)
+        hit.sent = len(body) if isinstance(body, (bytes, bytearray)) else 0
+        hit.done_at = time.monotonic()
         return response
 
     def _take_failure(self, hit: Hit) -> _Failure | None:
@@ -448,6 +504,43 @@ class FakeTikTok(BackgroundServer):
     def _has_session(self, request: web.Request) -> bool:
         referer = request.headers.get("Referer", "")
         return request.cookies.get(CHAIN_TOKEN) in self._chain_tokens and referer.startswith(f"{WEBPAGE}/")
+
+
+def _kind_of_host(host: str) -> str | None:
+    """Which shape applies to a host: "page", "cdn", or None (other sites)."""
+    if host in PAGE_HOSTS or host in SHORT_LINK_HOSTS:
+        return "page"
+    if host in CDN_HOSTS:
+        return "cdn"
+    return None
+
+
+async def _paced(request: web.Request, response: web.Response, body: bytes | bytearray, bandwidth: float | None,
+                 hit: Hit) -> web.StreamResponse:
+    """Send `response` with its body written in chunks as the client takes them, each no earlier than
+    `bandwidth` allows (None: no pacing); a client that goes away ends it quietly."""
+    paced = web.StreamResponse(status=response.status, reason=response.reason, headers=response.headers)
+    for name, morsel in response.cookies.items():
+        paced.cookies[name] = morsel
+    paced.content_length = len(body)
+    await paced.prepare(request)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    view = memoryview(body)
+    try:
+        for offset in range(0, len(body), SHAPED_CHUNK):
+            chunk = view[offset:offset + SHAPED_CHUNK]
+            delay = start + (offset + len(chunk)) / bandwidth - loop.time() if bandwidth else 0
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await paced.write(chunk)
+            hit.sent += len(chunk)
+        await paced.write_eof()
+    except ConnectionError:  # the client stopped reading (e.g. over its size limit) and closed
+        pass
+    finally:
+        hit.done_at = time.monotonic()
+    return paced
 
 
 def _byte_range(header: str | None, size: int) -> tuple[int, int] | tuple[()] | None:

@@ -1,0 +1,197 @@
+"""What a run means: the shaped network's lower bound, the targets of the issue, and the printed tables."""
+
+from __future__ import annotations
+
+import math
+
+from benchmarks.scenarios import (
+    HIT_CPU_LIMIT,
+    LATENCY_RATIO_LIMIT,
+    MB,
+    MEMORY_GROWTH_LIMIT,
+    MEMORY_SIZE_EFFECT_LIMIT,
+    Scenario,
+)
+
+MAX_ALBUM = 10  # Telegram takes at most 10 items per album
+
+
+def lower_bound(scenario: Scenario, sizes: dict, image_sizes: list[int]) -> dict:
+    """The least time the shaped network allows for one delivery, in seconds, from the update to the
+    completed send, with everything that can overlap overlapping:
+
+    video:     resolve + page + CDN latency + Telegram latency + max(size / CDN bandwidth, size / Telegram bandwidth)
+    slideshow: resolve + page + CDN latency + largest image / CDN bandwidth
+               + albums x Telegram latency + all images / Telegram bandwidth
+
+    resolve = page latency + the short link's answer / page bandwidth (0 for full item links); page = page latency +
+    page size / page bandwidth (sizes as the fakes measured them). The video's cover (one more CDN round trip and a
+    small transfer, before the stream starts) is reported as `cover_s` and is not part of `total_s`. Connection set-up
+    and TLS through the local proxy are not shaped, so they are not part of it either."""
+    net = scenario.network
+    resolve = net.page.latency + net.page.transfer(sizes.get("short_link") or 0) if scenario.short_links else 0.0
+    page = net.page.latency + net.page.transfer(sizes.get("page") or 0)
+    parts = {"resolve_s": resolve, "page_s": page}
+    if scenario.kind == "video":
+        size = scenario.video_bytes
+        parts["cdn_latency_s"] = net.cdn.latency
+        parts["telegram_latency_s"] = net.telegram.latency
+        parts["transfer_s"] = max(net.cdn.transfer(size), net.telegram.transfer(size))
+        cover = net.cdn.latency + net.cdn.transfer(sizes.get("cover") or 0)
+        hit = resolve + net.telegram.latency
+    else:
+        albums = math.ceil(len(image_sizes) / MAX_ALBUM)
+        parts["images_download_s"] = net.cdn.latency + net.cdn.transfer(max(image_sizes, default=0))
+        parts["albums_upload_s"] = albums * net.telegram.latency + net.telegram.transfer(sum(image_sizes))
+        cover = None
+        hit = resolve + albums * net.telegram.latency
+    total = sum(parts.values())
+    return {
+        **{name: round(value, 5) for name, value in parts.items()},
+        "total_s": round(total, 5),
+        "cover_s": None if cover is None else round(cover, 5),
+        "hit_total_s": round(hit, 5),
+    }
+
+
+def ratio(value: float | None, bound: float) -> float | None:
+    if value is None or bound <= 0:
+        return None
+    return round(value / bound, 3)
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def _target(scenario: str, target: str, measured: str, passed: bool | None) -> dict:
+    result = "INFO" if passed is None else ("PASS" if passed else "FAIL")
+    return {"scenario": scenario, "target": target, "measured": measured, "result": result}
+
+
+def evaluate(results: dict[str, dict]) -> list[dict]:
+    """One row per target of the issue (item 4), plus every scenario's own checks (no errors, cache hits)."""
+    rows = []
+    for name, result in results.items():
+        miss, hit = result["phases"]["miss"], result["phases"]["hit"]
+        ok = miss["errors"] == 0 and hit["errors"] == 0 and result["bot"]["tracebacks_in_log"] == 0
+        rows.append(_target(name, "every request delivered, no traceback",
+                            f"{miss['delivered']}+{hit['delivered']}/{miss['requests'] + hit['requests']}, "
+                            f"{result['bot']['tracebacks_in_log']} tracebacks", ok))
+        if name == "memory":
+            growth = miss["rss_growth_bytes"]
+            rows.append(_target(name, f"peak RSS - idle < {MEMORY_GROWTH_LIMIT / MB:g} MB",
+                                f"{growth / MB:.1f} MB", growth < MEMORY_GROWTH_LIMIT))
+        if name == "memory-baseline" and "memory" in results:
+            difference = results["memory"]["phases"]["miss"]["rss_growth_bytes"] - miss["rss_growth_bytes"]
+            rows.append(_target(name, f"growth(40 MB) - growth(1 MB) < {MEMORY_SIZE_EFFECT_LIMIT / MB:g} MB",
+                                f"{difference / MB:.1f} MB", abs(difference) < MEMORY_SIZE_EFFECT_LIMIT))
+        if name in ("latency", "latency-1user"):
+            value = result["p50_over_lower_bound"]
+            bound = result["lower_bound"]["total_s"]
+            rows.append(_target(name, f"p50 <= {LATENCY_RATIO_LIMIT:g} x lower bound",
+                                f"{miss['latency_s']['p50']:.3f} s / {bound:.3f} s = {_fmt(value, '.2f')}x",
+                                None if value is None else value <= LATENCY_RATIO_LIMIT))
+        if name == "latency":
+            rows.append(_target(name, "throughput, cache misses",
+                                f"{_fmt(miss['deliveries_per_s'], '.2f')} deliveries/s", None))
+            rows.append(_target(name, "throughput, cache hits",
+                                f"{_fmt(hit['deliveries_per_s'], '.2f')} deliveries/s", None))
+        cpu = hit["cpu_s_per_delivery"]
+        rows.append(_target(name, f"cache hit CPU <= {HIT_CPU_LIMIT * 1000:g} ms each",
+                            f"{_fmt(cpu and cpu * 1000, '.2f')} ms", None if cpu is None else cpu <= HIT_CPU_LIMIT))
+        traffic = hit["traffic"]
+        rows.append(_target(name, "cache hits: no media traffic",
+                            f"{traffic['cdn_requests']} CDN requests, "
+                            f"{traffic['telegram_upload_bytes']} bytes uploaded",
+                            traffic["cdn_requests"] == 0 and traffic["telegram_upload_bytes"] == 0))
+    return rows
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _mb(value: int | None) -> str:
+    return "-" if value is None else f"{value / MB:.1f}"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value * 1000:.1f}"
+
+
+def figures_table(results: dict[str, dict]) -> str:
+    """Every figure of every scenario: one column per scenario."""
+    rows: list[tuple[str, list[str]]] = []
+
+    def row(label: str, get) -> None:
+        values = []
+        for result in results.values():
+            try:
+                values.append(get(result))
+            except (KeyError, TypeError):
+                values.append("-")
+        rows.append((label, values))
+
+    miss = lambda r: r["phases"]["miss"]  # noqa: E731
+    hit = lambda r: r["phases"]["hit"]  # noqa: E731
+    row("requests (miss + hit)", lambda r: f"{miss(r)['requests']} + {hit(r)['requests']}")
+    row("errors (miss + hit)", lambda r: f"{miss(r)['errors']} + {hit(r)['errors']}")
+    row("deliveries/s, misses", lambda r: _fmt(miss(r)["deliveries_per_s"], ".2f"))
+    row("deliveries/s, hits", lambda r: _fmt(hit(r)["deliveries_per_s"], ".2f"))
+    for phase, label in (("miss", "misses"), ("hit", "hits")):
+        for stat in ("p50", "p95", "max"):
+            row(f"latency {stat}, {label} (ms)", lambda r, p=phase, s=stat: _ms(r["phases"][p]["latency_s"][s]))
+    row("lower bound, miss (ms)", lambda r: _ms(r["lower_bound"]["total_s"]))
+    row("  + cover, not in bound (ms)", lambda r: _ms(r["lower_bound"]["cover_s"]))
+    row("p50 / lower bound, misses", lambda r: _fmt(r["p50_over_lower_bound"], ".2f"))
+    row("lower bound, hit (ms)", lambda r: _ms(r["lower_bound"]["hit_total_s"]))
+    row("p50 / lower bound, hits", lambda r: _fmt(r["hit_p50_over_lower_bound"], ".2f"))
+    row("idle RSS (MB)", lambda r: _mb(r["memory"]["idle_rss_bytes"]))
+    row("peak RSS - idle, misses (MB)", lambda r: _mb(miss(r)["rss_growth_bytes"]))
+    row("peak RSS - idle, hits (MB)", lambda r: _mb(hit(r)["rss_growth_bytes"]))
+    row("RSS after - idle (MB)", lambda r: _mb(r["memory"]["retained_bytes"]))
+    row("CPU per delivery, misses (ms)", lambda r: _ms(miss(r)["cpu_s_per_delivery"]))
+    row("CPU per delivery, hits (ms)", lambda r: _ms(hit(r)["cpu_s_per_delivery"]))
+    row("bot CPU, misses (s)", lambda r: _fmt(miss(r)["cpu_s"], ".2f"))
+    row("harness CPU, misses (s)", lambda r: _fmt(miss(r)["harness_cpu_s"], ".2f"))
+    row("machine CPU busy, misses", lambda r: _percent(miss(r)["machine_cpu_busy"]))
+    row("CDN requests / MB, misses", lambda r: f"{miss(r)['traffic']['cdn_requests']} / "
+        f"{_mb(miss(r)['traffic']['cdn_bytes'])}")
+    row("uploads / MB, misses", lambda r: f"{miss(r)['traffic']['telegram_uploads']} / "
+        f"{_mb(miss(r)['traffic']['telegram_upload_bytes'])}")
+    row("CDN requests / uploaded bytes, hits", lambda r: f"{hit(r)['traffic']['cdn_requests']} / "
+        f"{hit(r)['traffic']['telegram_upload_bytes']}")
+    return _grid(["", *results], [[label, *values] for label, values in rows])
+
+
+def timeline_table(results: dict[str, dict]) -> str:
+    """Medians of where a cache miss's time went, per scenario."""
+    names = []
+    for result in results.values():
+        for name in result["phases"]["miss"]["timeline_s"]:
+            if name not in names:
+                names.append(name)
+    body = [[name, *(_ms(r["phases"]["miss"]["timeline_s"].get(name)) for r in results.values())] for name in names]
+    return _grid(["cache miss timeline, median ms", *results], body)
+
+
+def targets_table(rows: list[dict]) -> str:
+    return _grid(["scenario", "target", "measured", "result"],
+                 [[r["scenario"], r["target"], r["measured"], r["result"]] for r in rows])
+
+
+def _grid(header: list[str], body: list[list[str]]) -> str:
+    widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(str(cell).ljust(width) for cell, width in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
+    return "\n".join([line(header), rule, *(line(cells) for cells in body)])

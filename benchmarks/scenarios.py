@@ -1,0 +1,122 @@
+"""What a benchmark run does: the scenarios of `make bench`, their network shaping and their targets."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+MB = 1_000_000  # sizes and bandwidths are decimal: 20 MB at 20 MB/s take exactly one second
+
+
+@dataclass(frozen=True)
+class Link:
+    """The shaping of one network path: latency added once per request, bandwidth per connection."""
+
+    latency: float = 0.0  # seconds
+    bandwidth: float | None = None  # bytes per second; None: unlimited
+
+    def as_json(self) -> dict:
+        return {"latency_s": self.latency, "bandwidth_bytes_per_s": self.bandwidth}
+
+    def transfer(self, size: int) -> float:
+        """Seconds to move `size` bytes at this bandwidth (0 when unlimited)."""
+        return size / self.bandwidth if self.bandwidth else 0.0
+
+
+UNSHAPED = Link()
+
+
+@dataclass(frozen=True)
+class Network:
+    """Shaping of the three paths the product uses: TikTok pages and short links, the CDN, Telegram."""
+
+    page: Link = UNSHAPED
+    cdn: Link = UNSHAPED
+    telegram: Link = UNSHAPED
+
+    def as_json(self) -> dict:
+        return {"page": self.page.as_json(), "cdn": self.cdn.as_json(), "telegram": self.telegram.as_json()}
+
+    @property
+    def shaped(self) -> bool:
+        return self != Network()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """N users, each sending M distinct links one after the other (the next once the previous one is
+    delivered); then the same links again, which the media cache answers."""
+
+    name: str
+    description: str
+    kind: str = "video"  # "video" or "slideshow"
+    users: int = 20
+    links: int = 1
+    video_bytes: int = 20 * MB
+    slideshow_images: int = 4
+    network: Network = field(default_factory=Network)
+    short_links: bool = True  # vm.tiktok.com links, as users paste them (resolve costs one page request)
+
+    @property
+    def requests(self) -> int:
+        return self.users * self.links
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind, "users": self.users, "links_per_user": self.links,
+            "video_bytes": self.video_bytes if self.kind == "video" else None,
+            "slideshow_images": self.slideshow_images if self.kind == "slideshow" else None,
+            "short_links": self.short_links, "network": self.network.as_json(),
+        }
+
+
+SHAPED = Network(page=Link(0.05, 20 * MB), cdn=Link(0.05, 20 * MB), telegram=Link(0.05, 20 * MB))
+
+SCENARIOS: dict[str, Scenario] = {
+    scenario.name: scenario
+    for scenario in (
+        Scenario("memory", "20 users x 1 link, 40 MB videos, no shaping", video_bytes=40 * MB),
+        Scenario("memory-baseline", "20 users x 1 link, 1 MB videos, no shaping", video_bytes=1 * MB),
+        Scenario("latency", "20 users x 1 link, 20 MB videos, 50 ms + 20 MB/s on pages, CDN and Telegram",
+                 video_bytes=20 * MB, network=SHAPED),
+        Scenario("latency-1user", "1 user x 3 links, 20 MB videos, 50 ms + 20 MB/s everywhere: no contention",
+                 users=1, links=3, video_bytes=20 * MB, network=SHAPED),
+        Scenario("slideshow", "20 users x 1 link, 4-image slideshows, 50 ms + 20 MB/s everywhere",
+                 kind="slideshow", slideshow_images=4, network=SHAPED),
+    )
+}
+DEFAULT_SCENARIOS = tuple(SCENARIOS)
+
+
+def override(scenario: Scenario, **changes: object) -> Scenario:
+    """The scenario with the given fields replaced (None values are ignored) and its description updated."""
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if not changes:
+        return scenario
+    changed = dataclasses.replace(scenario, **changes)
+    return dataclasses.replace(changed, description=describe(changed))
+
+
+def describe(scenario: Scenario) -> str:
+    what = (f"{scenario.video_bytes / MB:g} MB videos" if scenario.kind == "video"
+            else f"{scenario.slideshow_images}-image slideshows")
+    return f"{scenario.users} users x {scenario.links} link(s), {what}, {describe_network(scenario.network)}"
+
+
+def describe_network(network: Network) -> str:
+    if not network.shaped:
+        return "no shaping"
+    parts = []
+    for name in ("page", "cdn", "telegram"):
+        link: Link = getattr(network, name)
+        bandwidth = f"{link.bandwidth / MB:g} MB/s" if link.bandwidth else "unlimited"
+        parts.append(f"{name} {link.latency * 1000:g} ms/{bandwidth}")
+    return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------- targets (issue item 4)
+
+MEMORY_GROWTH_LIMIT = 100 * MB  # 20 concurrent 40 MB videos: peak RSS over idle
+MEMORY_SIZE_EFFECT_LIMIT = 30 * MB  # the same run with 1 MB videos differs by less than this
+LATENCY_RATIO_LIMIT = 1.2  # p50 of a 20 MB video over the shaped network's lower bound
+HIT_CPU_LIMIT = 0.005  # CPU seconds per cache hit

@@ -1,0 +1,63 @@
+"""`make bench` with tiny numbers, so the harness does not rot: the real bot process, a video and a slideshow
+scenario, and a JSON with every field and sane values. No time is asserted: figures belong to `make bench`."""
+
+from __future__ import annotations
+
+import json
+
+from benchmarks.run import main
+
+PHASE_FIELDS = {
+    "requests", "delivered", "errors", "error_details", "wall_s", "deliveries_per_s", "latency_s", "peak_rss_bytes",
+    "rss_growth_bytes", "cpu_s", "cpu_s_per_delivery", "harness_cpu_s", "harness_peak_rss_bytes", "machine_cpu_busy",
+    "traffic", "timeline_s", "sizes",
+}
+TRAFFIC_FIELDS = {"page_requests", "page_bytes", "cdn_requests", "cdn_bytes", "telegram_calls", "telegram_uploads",
+                  "telegram_upload_bytes"}
+SCENARIO_FIELDS = {"description", "params", "memory", "warmup", "phases", "lower_bound", "p50_over_lower_bound",
+                   "hit_p50_over_lower_bound", "bot"}
+VIDEO_BYTES = 200_000
+
+
+def test_bench_with_tiny_numbers_writes_every_figure(tmp_path, capsys) -> None:
+    out = tmp_path / "bench.json"
+    code = main([
+        "--one-process", "--scenario", "latency", "--scenario", "slideshow",
+        "--users", "2", "--links", "1", "--size-mb", str(VIDEO_BYTES / 1e6), "--slideshow-images", "3",
+        "--latency-ms", "2", "--bandwidth-mb-s", "0", "--warmup", "1", "--idle-seconds", "0.3", "--timeout", "60",
+        "--out", str(out),
+    ])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    document = json.loads(out.read_text())
+
+    top = {"format", "generated_at", "command", "machine", "options", "scenarios", "targets", "summary"}
+    assert top <= document.keys()
+    assert document["summary"]["errors"] == 0
+    assert set(document["scenarios"]) == {"latency", "slideshow"}
+    for name, scenario in document["scenarios"].items():
+        assert SCENARIO_FIELDS <= scenario.keys(), name
+        assert scenario["bot"]["exit_code"] == 0 and scenario["bot"]["tracebacks_in_log"] == 0, scenario["bot"]
+        assert scenario["memory"]["idle_rss_bytes"] > 0 and scenario["memory"]["processes"]
+        assert scenario["lower_bound"]["total_s"] > 0 and scenario["p50_over_lower_bound"] > 0
+        for phase_name, phase in scenario["phases"].items():
+            assert PHASE_FIELDS <= phase.keys(), (name, phase_name)
+            assert TRAFFIC_FIELDS <= phase["traffic"].keys()
+            assert (phase["requests"], phase["delivered"], phase["errors"]) == (2, 2, 0), phase["error_details"]
+            latency = phase["latency_s"]
+            assert 0 < latency["min"] <= latency["p50"] <= latency["p95"] <= latency["max"]
+            assert phase["deliveries_per_s"] > 0 and phase["cpu_s_per_delivery"] >= 0 and phase["peak_rss_bytes"] > 0
+        miss, hit = scenario["phases"]["miss"]["traffic"], scenario["phases"]["hit"]["traffic"]
+        assert miss["page_requests"] >= 2 and miss["cdn_requests"] >= 2 and miss["telegram_uploads"] >= 2
+        assert hit["cdn_requests"] == 0 and hit["telegram_upload_bytes"] == 0  # cache hits: no media traffic
+    video = document["scenarios"]["latency"]["phases"]["miss"]
+    assert video["traffic"]["telegram_upload_bytes"] >= 2 * VIDEO_BYTES
+    assert video["sizes"]["video"] == VIDEO_BYTES
+    assert document["scenarios"]["slideshow"]["phases"]["miss"]["traffic"]["cdn_requests"] == 2 * 3
+
+    results = {row["result"] for row in document["targets"]}
+    assert results <= {"PASS", "FAIL", "INFO"}
+    for row in document["targets"]:
+        if row["target"].startswith(("every request delivered", "cache hits: no media traffic")):
+            assert row["result"] == "PASS", row
+    assert "| scenario" in printed and "PASS" in printed  # the targets table
