@@ -1,4 +1,7 @@
-"""Entry point: `python main.py` runs the bot; `python main.py fetch URL...` downloads without Telegram."""
+"""Entry point: `python main.py` runs the bot; `python main.py fetch URL...` downloads without Telegram.
+
+Only the standard library is imported at the top: the image worker processes start by re-running this
+module (multiprocessing "spawn"), and must not pay for loading the settings, database and bot layers."""
 
 from __future__ import annotations
 
@@ -7,9 +10,6 @@ import asyncio
 import logging
 import signal
 import sys
-
-from data import ConfigError, PipelineSettings, create_engine, ensure_reachable, export_ca_bundle, load_settings
-from data.logs import configure_logging
 
 log = logging.getLogger("bot")
 
@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def check_database(url: str) -> None:
+    from data import create_engine, ensure_reachable
+
     engine = create_engine(url)
     try:
         await ensure_reachable(engine)
@@ -37,6 +39,9 @@ async def check_database(url: str) -> None:
 
 
 def run_bot() -> None:
+    from data import export_ca_bundle, load_settings
+    from data.logs import configure_logging
+
     settings = load_settings()
     configure_logging(settings.log_level, settings.secrets())
     export_ca_bundle(settings)
@@ -49,6 +54,8 @@ def run_bot() -> None:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
+    from data import PipelineSettings, export_ca_bundle, load_settings
+    from data.logs import configure_logging
     from instagram_api import InstagramClient
     from tiktok_api import TikTokClient
     from tiktok_api.cli import run_fetch as fetch
@@ -65,6 +72,8 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from data import ConfigError
+
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
     try:

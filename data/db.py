@@ -28,7 +28,9 @@ def normalize_db_url(url: str) -> str:
 
 def create_engine(url: str) -> AsyncEngine:
     try:
-        engine = create_async_engine(normalize_db_url(url), pool_pre_ping=True)
+        normalized = normalize_db_url(url)
+        # A ping before each checkout survives server restarts; SQLite is a file, nothing to ping.
+        engine = create_async_engine(normalized, pool_pre_ping=not normalized.startswith("sqlite"))
     except (ArgumentError, ImportError, ValueError) as exc:
         raise ConfigError(f"DB_URL: {exc}") from None
     if engine.dialect.name == "sqlite":

@@ -3,10 +3,13 @@ long download never holds a database transaction open."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from cachetools import LRUCache
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +27,8 @@ from data.models import (
     RecipientStatus,
     Surface,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _insert_for(session: AsyncSession) -> Callable:
@@ -85,8 +90,16 @@ class ChatRepository:
 
 
 class DownloadRepository:
+    """Deliveries are written in batches, at most FLUSH_DELAY seconds after they happen: a cache hit is a few
+    milliseconds of work, and a transaction of its own would be most of them. flush() writes the rest at
+    shutdown (and before /stats)."""
+
+    FLUSH_DELAY = 0.5
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._pending: list[Download] = []
+        self._flusher: asyncio.Task | None = None
 
     async def record(
         self,
@@ -99,13 +112,25 @@ class DownloadRepository:
         kind: MediaKind,
         cache_hit: bool,
     ) -> None:
-        async with self._sessions.begin() as session:
-            session.add(
-                Download(
-                    user_id=user_id, chat_id=chat_id, surface=surface, platform=platform,
-                    item_id=item_id, kind=kind, cache_hit=cache_hit, created_at=datetime.now(UTC),
-                )
-            )
+        self._pending.append(Download(
+            user_id=user_id, chat_id=chat_id, surface=surface, platform=platform, item_id=item_id, kind=kind,
+            cache_hit=cache_hit, created_at=datetime.now(UTC),
+        ))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(self.FLUSH_DELAY)
+        try:
+            await self.flush()
+        except Exception:  # the database is down: the rows are lost, the deliveries are not
+            log.exception("could not record %d deliveries", len(self._pending))
+
+    async def flush(self) -> None:
+        rows, self._pending = self._pending, []
+        if rows:
+            async with self._sessions.begin() as session:
+                session.add_all(rows)
 
 
 class FailureRepository:
@@ -262,15 +287,26 @@ class BroadcastRepository:
 
 
 class MediaCacheRepository:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """File ids by item, with the recently used ones also kept in memory: a cache hit should not wait for
+    the database. Another process's drop is not seen here, but a stale id heals itself (Telegram answers
+    "wrong file identifier", the entry is dropped and the item uploaded again)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, remembered: int = 10_000) -> None:
         self._sessions = sessions
+        self._recent: LRUCache[tuple, list[dict]] = LRUCache(maxsize=remembered)
 
     async def get(self, platform: Platform, item_id: str, variant: str) -> list[dict] | None:
+        key = (platform, item_id, variant)
+        if (file_ids := self._recent.get(key)) is not None:
+            return file_ids
         async with self._sessions() as session:
-            entry = await session.get(MediaCacheEntry, (platform, item_id, variant))
-            return entry.file_ids if entry else None
+            entry = await session.get(MediaCacheEntry, key)
+        if entry is not None:
+            self._recent[key] = entry.file_ids
+        return entry.file_ids if entry else None
 
     async def put(self, platform: Platform, item_id: str, variant: str, file_ids: list[dict]) -> None:
+        self._recent[(platform, item_id, variant)] = file_ids
         async with self._sessions.begin() as session:
             insert = _insert_for(session)
             await session.execute(
@@ -284,6 +320,7 @@ class MediaCacheRepository:
             )
 
     async def drop(self, platform: Platform, item_id: str, variant: str) -> None:
+        self._recent.pop((platform, item_id, variant), None)
         async with self._sessions.begin() as session:
             await session.execute(
                 delete(MediaCacheEntry).where(

@@ -10,7 +10,7 @@ from aiogram.types import BotCommand
 from aiogram_i18n.cores import BaseCore
 
 from handlers import admin, inline, links, membership, music, settings, start
-from handlers.context import LogContext
+from handlers.context import ChatSettings, LogContext
 from handlers.i18n import LANGUAGES, create_i18n_middleware
 
 # Each command with the translation key of its menu description.
@@ -27,6 +27,7 @@ def create_dispatcher(
     if on_shutdown is not None:
         dispatcher.shutdown.register(on_shutdown)
     dispatcher.update.outer_middleware(LogContext())
+    dispatcher.update.outer_middleware(ChatSettings())  # before i18n, which reads the language from it
     create_i18n_middleware(i18n_core).setup(dispatcher)
     dispatcher.include_routers(
         start.create_router(), settings.create_router(), admin.create_router(), membership.create_router(),

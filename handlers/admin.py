@@ -36,6 +36,7 @@ def _counts(values: dict[str, int] | list[tuple[str, int]]) -> str:
 
 
 async def stats(message: Message, repositories: Repositories, images: ImageProcessor, i18n: I18nContext) -> None:
+    await repositories.downloads.flush()
     figures = await repositories.stats.collect()
     await message.answer(i18n.get(
         "admin-stats", users=figures.users, blocked=figures.blocked, groups=figures.groups,

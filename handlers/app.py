@@ -112,6 +112,7 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
         async def finish_work() -> None:
             await broadcaster.stop()
             await deliveries.drain(settings.shutdown_grace_seconds, deliverer.notify_abandoned)
+            await repositories.downloads.flush()
 
         dispatcher = create_dispatcher(
             i18n_core, on_shutdown=finish_work, settings=settings, repositories=repositories, deliverer=deliverer,

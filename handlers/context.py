@@ -1,4 +1,5 @@
-"""Binds the update's id and chat to every log line written while it is handled."""
+"""Per-update context: the update's id and chat on every log line, and the chat's stored settings, read
+once for the handlers and the language lookup alike."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
 from data.logs import bind
+from handlers.i18n import settings_chat_id
 
 
 class LogContext(BaseMiddleware):
@@ -19,4 +21,17 @@ class LogContext(BaseMiddleware):
         if isinstance(event, Update):
             chat = data.get("event_chat")
             bind(update=event.update_id, chat=chat.id if chat else None)
+        return await handler(event, data)
+
+
+class ChatSettings(BaseMiddleware):
+    """Loads the chat's row (language, file mode, blocked) as `chat_settings`: for inline queries and
+    buttons under inline messages, the user's private chat."""
+
+    async def __call__(
+        self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        chat_id = settings_chat_id(data.get("event_chat"), data.get("event_from_user"))
+        data["chat_settings"] = await data["repositories"].chats.get(chat_id) if chat_id is not None else None
         return await handler(event, data)

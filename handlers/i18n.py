@@ -11,6 +11,7 @@ from aiogram_i18n.cores import FluentRuntimeCore
 from aiogram_i18n.managers import BaseManager
 
 from data import Repositories
+from data.models import Chat as ChatRow
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES = ("en", "ru", "uk", "ar", "hi", "id", "so", "vi")
@@ -33,13 +34,9 @@ def settings_chat_id(chat: Chat | None, user: User | None) -> int | None:
 class ChatLanguageManager(BaseManager):
     """The language stored for the chat (/lang), else the user's Telegram language."""
 
-    async def get_locale(
-        self, repositories: Repositories, event_chat: Chat | None = None, event_from_user: User | None = None,
-    ) -> str:
-        chat_id = settings_chat_id(event_chat, event_from_user)
-        stored = await repositories.chats.get(chat_id) if chat_id is not None else None
-        if stored is not None and stored.language in LANGUAGES:
-            return stored.language
+    async def get_locale(self, chat_settings: ChatRow | None = None, event_from_user: User | None = None) -> str:
+        if chat_settings is not None and chat_settings.language in LANGUAGES:
+            return chat_settings.language
         return language_from_telegram(event_from_user.language_code if event_from_user else None)
 
     async def set_locale(

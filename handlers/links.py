@@ -13,7 +13,8 @@ from aiogram_i18n import I18nContext
 
 import instagram_api
 import tiktok_api
-from data import Platform, Repositories, Surface
+from data import Platform, Surface
+from data.models import Chat
 from handlers.requests import allowed, submit
 from media_types import Deliverer, DeliveryJob, DeliveryQueue, RetryButton, SpamGuard
 
@@ -46,32 +47,32 @@ class HasLinks(Filter):
         return {"links": links} if links else False
 
 
-async def _jobs(links: list[tuple[Platform, Any]], chat_id: int, chat_type: str, user_id: int | None,
-                reply_to: int | None, repositories: Repositories, i18n: I18nContext) -> list[DeliveryJob]:
-    chat = await repositories.chats.get(chat_id)
+def _jobs(links: list[tuple[Platform, Any]], chat_id: int, chat_type: str, user_id: int | None,
+          reply_to: int | None, chat_settings: Chat | None, i18n: I18nContext) -> list[DeliveryJob]:
     surface = Surface.PRIVATE if chat_type == ChatType.PRIVATE else Surface.GROUP
+    file_mode = bool(chat_settings and chat_settings.file_mode)
     return [
-        DeliveryJob(platform=platform, link=link.url, surface=surface, language=i18n.locale,
-                    file_mode=bool(chat and chat.file_mode), chat_id=chat_id, user_id=user_id, reply_to=reply_to)
+        DeliveryJob(platform=platform, link=link.url, surface=surface, language=i18n.locale, file_mode=file_mode,
+                    chat_id=chat_id, user_id=user_id, reply_to=reply_to)
         for platform, link in links
     ]
 
 
 async def deliver_links(
     message: Message, links: list[tuple[Platform, Any]], deliverer: Deliverer, deliveries: DeliveryQueue,
-    spam: SpamGuard, repositories: Repositories, i18n: I18nContext, bot: Bot,
+    spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot,
 ) -> None:
     sender = message.from_user.id if message.from_user else message.chat.id
     if not await allowed(spam, sender, len(links), bot, message.chat.id, i18n):
         return
     user_id = message.from_user.id if message.from_user else None
-    jobs = await _jobs(links, message.chat.id, message.chat.type, user_id, message.message_id, repositories, i18n)
+    jobs = _jobs(links, message.chat.id, message.chat.type, user_id, message.message_id, chat_settings, i18n)
     await submit(jobs, deliveries, deliverer, bot, i18n)
 
 
 async def retry(
     callback: CallbackQuery, callback_data: RetryButton, deliverer: Deliverer, deliveries: DeliveryQueue,
-    spam: SpamGuard, repositories: Repositories, i18n: I18nContext, bot: Bot,
+    spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot,
 ) -> None:
     """The retry button of a refused request: the same way in as a new message."""
     await callback.answer()
@@ -82,8 +83,8 @@ async def retry(
         return
     if not await allowed(spam, callback.from_user.id, 1, bot, message.chat.id, i18n):
         return
-    jobs = await _jobs([(platform, link)], message.chat.id, message.chat.type, callback.from_user.id, None,
-                       repositories, i18n)
+    jobs = _jobs([(platform, link)], message.chat.id, message.chat.type, callback.from_user.id, None,
+                 chat_settings, i18n)
     await submit(jobs, deliveries, deliverer, bot, i18n)
 
 

@@ -11,7 +11,8 @@ from aiogram.filters import or_f
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from data import Platform, Repositories, Surface
+from data import Platform, Surface
+from data.models import Chat
 from handlers.requests import allowed, submit
 from media_types import Deliverer, DeliveryJob, DeliveryQueue, MusicButton, Noop, SlidePage, SpamGuard
 
@@ -21,15 +22,14 @@ _KNOWN_PLATFORMS = [platform.value for platform in Platform]
 
 async def send_sound(
     callback: CallbackQuery, callback_data: MusicButton, deliverer: Deliverer, deliveries: DeliveryQueue,
-    spam: SpamGuard, repositories: Repositories, i18n: I18nContext, bot: Bot,
+    spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot,
 ) -> None:
     platform = Platform(callback_data.platform)
     message = callback.message if isinstance(callback.message, Message) else None
     if message is None:
         # Under an inline message there is no chat to answer in: the sound goes to the user's private chat,
         # which must exist.
-        chat = await repositories.chats.get(callback.from_user.id)
-        if chat is None or chat.blocked_at is not None:
+        if chat_settings is None or chat_settings.blocked_at is not None:
             me = await bot.me()
             await callback.answer(url=f"https://t.me/{me.username}?start=sound")
             return

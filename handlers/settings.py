@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
 from data import Repositories
+from data.models import Chat
 from handlers.i18n import LANGUAGES
 
 
@@ -70,9 +71,8 @@ async def reject_language(callback: CallbackQuery, i18n: I18nContext) -> None:
     await callback.answer(i18n.get("lang-unknown"), show_alert=True)
 
 
-async def show_mode(message: Message, i18n: I18nContext, repositories: Repositories) -> None:
-    chat = await repositories.chats.get(message.chat.id)
-    text, keyboard = mode_text_and_keyboard(i18n, enabled=bool(chat and chat.file_mode))
+async def show_mode(message: Message, i18n: I18nContext, chat_settings: Chat | None) -> None:
+    text, keyboard = mode_text_and_keyboard(i18n, enabled=bool(chat_settings and chat_settings.file_mode))
     await message.answer(text, reply_markup=keyboard)
 
 

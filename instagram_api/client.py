@@ -10,12 +10,9 @@ from yt_dlp import YoutubeDL
 from instagram_api import links
 from instagram_api.links import (
     InstagramLink,
-    LinkKind,
     is_media_host,
-    is_page_host,
-    parse_link,
 )
-from tiktok_api.errors import InvalidLinkError, UnsupportedError
+from tiktok_api.errors import UnsupportedError
 from tiktok_api.links import host_of
 from tiktok_api.models import Gallery, GalleryEntry, ItemRef, MediaInfo, MediaRequest, Video, VideoFormat
 from tiktok_api.pipeline import MediaClient, int_or_none
@@ -40,22 +37,8 @@ class InstagramClient(MediaClient):
     def item_url(self, item_id: str) -> str:
         return f"https://www.instagram.com/p/{item_id}/"
 
-    async def resolve(self, link: InstagramLink, session: ProxySession) -> ItemRef:
-        """Post links need no network; a share link is followed hop by hop to its post."""
-        if link.kind is LinkKind.POST:
-            return ItemRef(link.code, link.canonical_url)
-
-        async def follow() -> ItemRef:
-            final_url = await self._http.resolve_redirects(
-                link.url, proxy=session.proxy, allowed=is_page_host,
-                is_final=lambda url: (target := parse_link(url)) is not None and target.kind is LinkKind.POST,
-            )
-            target = parse_link(final_url)
-            if target is None or target.kind is not LinkKind.POST:
-                raise InvalidLinkError(f"{link.url} does not lead to an Instagram post")
-            return ItemRef(target.code, target.canonical_url)
-
-        return await run_stage("resolve", self._resolve_budget, session, follow, subject=link.url)
+    def item_ref(self, link: InstagramLink) -> ItemRef:
+        return ItemRef(link.code, link.canonical_url)
 
     async def extract(self, item: ItemRef, session: ProxySession) -> MediaInfo:
         """A reel becomes a Video; a photo post or a carousel a Gallery of photos and clips in order."""

@@ -100,6 +100,7 @@ async def test_downloads_are_recorded(repositories: Repositories, engine) -> Non
         user_id=1, chat_id=None, surface=Surface.INLINE, platform=Platform.TIKTOK,
         item_id="99", kind=MediaKind.MUSIC, cache_hit=True,
     )
+    await repositories.downloads.flush()
     async with engine.connect() as connection:
         rows = (await connection.exec_driver_sql("SELECT surface, platform, kind, cache_hit FROM downloads")).all()
     assert [tuple(row) for row in rows] == [("inline", "tiktok", "music", True)]
@@ -129,6 +130,7 @@ async def test_stats_count_people_downloads_and_errors(repositories: Repositorie
     for item, kind, hit in (("1", MediaKind.VIDEO, False), ("1", MediaKind.VIDEO, True), ("2", MediaKind.IMAGES, True)):
         await repositories.downloads.record(user_id=1, chat_id=1, surface=Surface.PRIVATE, platform=Platform.TIKTOK,
                                             item_id=item, kind=kind, cache_hit=hit)
+    await repositories.downloads.flush()
     for reason in ("deleted", "network", "deleted"):
         await repositories.failures.record(user_id=1, chat_id=1, surface=Surface.PRIVATE,
                                            platform=Platform.TIKTOK, reason=reason)

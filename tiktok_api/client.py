@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from tiktok_api import links
 from tiktok_api.errors import (
-    InvalidLinkError,
     UnsupportedError,
 )
 from tiktok_api.extractor import PageData, tiktok_page
@@ -17,8 +16,6 @@ from tiktok_api.links import (
     LinkKind,
     TikTokLink,
     is_media_host,
-    is_page_host,
-    parse_link,
 )
 from tiktok_api.models import Gallery, GalleryEntry, ItemRef, MediaInfo, MediaRequest, Music, Video, VideoFormat
 from tiktok_api.pipeline import MediaClient, int_or_none, short_url
@@ -36,25 +33,8 @@ class TikTokClient(MediaClient):
     def item_url(self, item_id: str) -> str:
         return f"https://www.tiktok.com/@_/video/{item_id}"
 
-    # Stage 1 --------------------------------------------------------------------------------------
-
-    async def resolve(self, link: TikTokLink, session: ProxySession) -> ItemRef:
-        """Any link form -> the canonical item. Item links need no network; short links are followed
-        hop by hop, every hop checked against the allowlist."""
-        if link.kind is not LinkKind.SHORT:
-            log.debug("resolve %s: an item link, nothing to fetch", link.url)
-            return ItemRef(link.item_id, link.canonical_url, is_photo=link.kind is LinkKind.PHOTO)
-
-        async def follow() -> ItemRef:
-            final_url = await self._http.resolve_redirects(
-                link.url, proxy=session.proxy, allowed=is_page_host, is_final=_is_item_link,
-            )
-            target = parse_link(final_url)
-            if target is None or target.kind is LinkKind.SHORT:
-                raise InvalidLinkError(f"{link.url} does not lead to a TikTok item")
-            return ItemRef(target.item_id, target.canonical_url, is_photo=target.kind is LinkKind.PHOTO)
-
-        return await run_stage("resolve", self._resolve_budget, session, follow, subject=link.url)
+    def item_ref(self, link: TikTokLink) -> ItemRef:
+        return ItemRef(link.item_id, link.canonical_url, is_photo=link.kind is LinkKind.PHOTO)
 
     # Stage 2 --------------------------------------------------------------------------------------
 
@@ -67,11 +47,6 @@ class TikTokClient(MediaClient):
 
         page = await run_stage("extract", self._extract_budget, session, fetch, subject=item.item_id)
         return _gallery(item, page) if page.item.get("imagePost") else self.too_long(_video(item, page))
-
-def _is_item_link(url: str) -> bool:
-    link = parse_link(url)
-    return link is not None and link.kind is not LinkKind.SHORT
-
 
 def _media(url: str, page: PageData, referer: str, size: int | None = None) -> MediaRequest | None:
     if not is_media_host(urlsplit(url).hostname):

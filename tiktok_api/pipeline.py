@@ -13,9 +13,11 @@ from types import ModuleType
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
+from cachetools import TTLCache
+
 from data.config import PipelineSettings
 from tiktok_api.cdn import CdnClient, MediaStream
-from tiktok_api.errors import TooLargeError, TooLongError
+from tiktok_api.errors import InvalidLinkError, TooLargeError, TooLongError
 from tiktok_api.extractor import YtDlpExtractor
 from tiktok_api.http import HttpClient
 from tiktok_api.models import DownloadedFile, Gallery, ItemRef, MediaInfo, MediaRequest, Video, VideoFormat
@@ -53,6 +55,8 @@ class MediaClient(ABC):
         self._extract_budget = settings.video_info_max_retries
         self._download_budget = settings.download_max_retries
         self._max_duration = settings.max_video_duration
+        # Short links already followed: a viral link pasted again costs no request.
+        self._resolved: TTLCache[str, ItemRef] = TTLCache(maxsize=10_000, ttl=6 * 3600)
 
     async def close(self) -> None:
         await self._http.close()
@@ -87,9 +91,33 @@ class MediaClient(ABC):
     def item_url(self, item_id: str) -> str:
         """The canonical page of an item known only by its id (e.g. from a button)."""
 
-    @abstractmethod
     async def resolve(self, link: Any, session: ProxySession) -> ItemRef:
-        """Stage 1: any link form -> the item."""
+        """Stage 1: any link form -> the item. Item links need no network; short links are followed hop by
+        hop (every hop checked against the allowlist), once: the answer is remembered for a while."""
+        if link.item_id is not None:
+            log.debug("resolve %s: an item link, nothing to fetch", link.url)
+            return self.item_ref(link)
+        if (known := self._resolved.get(link.url)) is not None:
+            log.debug("resolve %s: followed before, it is %s", link.url, known.item_id)
+            return known
+        item = await run_stage("resolve", self._resolve_budget, session, lambda: self._follow(link, session),
+                               subject=link.url)
+        self._resolved[link.url] = item
+        return item
+
+    async def _follow(self, link: Any, session: ProxySession) -> ItemRef:
+        final_url = await self._http.resolve_redirects(
+            link.url, proxy=session.proxy, allowed=self.links.is_page_host,
+            is_final=lambda url: getattr(self.parse_link(url), "item_id", None) is not None,
+        )
+        target = self.parse_link(final_url)
+        if target is None or target.item_id is None:
+            raise InvalidLinkError(f"{link.url} does not lead to a {self.platform} post")
+        return self.item_ref(target)
+
+    @abstractmethod
+    def item_ref(self, link: Any) -> ItemRef:
+        """The item an item link (one with an item id) names."""
 
     @abstractmethod
     async def extract(self, item: ItemRef, session: ProxySession) -> MediaInfo:
