@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
 
-from tiktok_api.links import host_of, in_domains, links_in_message
+from tiktok_api.links import in_domains, links_in_message, split_allowed
 
 PAGE_HOSTS = frozenset({"instagram.com", "www.instagram.com", "m.instagram.com"})
 MEDIA_DOMAINS = ("cdninstagram.com", "fbcdn.net")
@@ -47,21 +46,13 @@ def is_media_host(host: str | None) -> bool:
 
 
 def parse_link(raw: str) -> InstagramLink | None:
-    text = raw.strip()
-    if not re.match(r"^https?://", text, re.IGNORECASE):
-        text = "https://" + text
-    host = host_of(text)
-    if not is_page_host(host):
+    """A post or share link on an allowed host; None for anything else."""
+    if (split := split_allowed(raw, is_page_host)) is None:
         return None
-    parts = urlsplit(text)
-    try:
-        if parts.port not in (None, 80, 443):
-            return None
-    except ValueError:
-        return None
-    if match := _SHARE.match(parts.path):
-        return InstagramLink(f"https://www.instagram.com{parts.path}", LinkKind.SHARE, match["code"])
-    if match := _POST.match(parts.path):
+    _, path = split
+    if match := _SHARE.match(path):
+        return InstagramLink(f"https://www.instagram.com{path}", LinkKind.SHARE, match["code"])
+    if match := _POST.match(path):
         return InstagramLink(f"https://www.instagram.com/p/{match['code']}/", LinkKind.POST, match["code"])
     return None
 

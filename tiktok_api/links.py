@@ -98,22 +98,29 @@ def require_allowed(url: str, allowed: Callable[[str | None], bool]) -> None:
         raise InvalidLinkError(f"refusing to fetch {host_of(url) or 'a non-http URL'}: not an allowed host")
 
 
-def parse_link(raw: str) -> TikTokLink | None:
-    """Parse one URL (scheme optional); None unless it is a TikTok item or short link on an allowed host."""
+def split_allowed(raw: str, page_host: Callable[[str | None], bool]) -> tuple[str, str] | None:
+    """(host, path) of a pasted URL (scheme optional) whose host passes `page_host` on the default port;
+    None for anything else."""
     text = raw.strip()
     if not re.match(r"^https?://", text, re.IGNORECASE):
         text = "https://" + text
     host = host_of(text)
-    if not is_page_host(host):
+    if not page_host(host):
         return None
     parts = urlsplit(text)
-    path = parts.path or "/"
     try:
-        port = parts.port
+        if parts.port not in (None, 80, 443):
+            return None
     except ValueError:
         return None
-    if port not in (None, 80, 443):
+    return host, parts.path or "/"
+
+
+def parse_link(raw: str) -> TikTokLink | None:
+    """Parse one URL (scheme optional); None unless it is a TikTok item or short link on an allowed host."""
+    if (split := split_allowed(raw, is_page_host)) is None:
         return None
+    host, path = split
     if host in SHORT_HOSTS:
         match = _SHORT_CODE.match(path)
         return TikTokLink(_clean(host, path), LinkKind.SHORT) if match else None
