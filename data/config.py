@@ -102,6 +102,10 @@ class Settings(PipelineSettings):
     spam_mute_seconds: float = Field(60.0, ge=0, le=86400)
     shutdown_grace_seconds: float = Field(25.0, ge=0, le=600)
     metrics_port: int | None = Field(None, ge=1, le=65535)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"  # noqa: S104 - the port Telegram (or a load balancer) reaches
+    webhook_port: int = Field(8080, ge=1, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -132,6 +136,26 @@ class Settings(PipelineSettings):
             raise ValueError(f"must be integers, as a JSON list or comma-separated (got {text!r})")
         return frozenset(int(item) for item in items)
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be the public https:// URL Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET: is required with WEBHOOK_URL (Telegram sends it with every update)")
+        return self
+
     @property
     def upload_limit(self) -> int:
         """Largest file the Bot API accepts from us: 50 MB in the cloud, 2000 MB on a local server."""
@@ -139,7 +163,8 @@ class Settings(PipelineSettings):
 
     def secrets(self) -> list[str]:
         """Strings that must never reach a log line: the token and every proxy password."""
-        return [self.bot_token.get_secret_value(), *super().secrets()]
+        webhook = [self.webhook_secret.get_secret_value()] if self.webhook_secret else []
+        return [self.bot_token.get_secret_value(), *webhook, *super().secrets()]
 
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")

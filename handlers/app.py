@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import ssl
+from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -13,6 +15,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -82,6 +85,52 @@ async def _stop_polling(dispatcher: Dispatcher, polling: asyncio.Task) -> None:
         await polling
 
 
+async def poll(dispatcher: Dispatcher, bot: Bot, *, handle_signals: bool) -> None:
+    """Long polling until SIGINT/SIGTERM (aiogram handles them) or cancellation."""
+    await bot.delete_webhook()
+    polling = asyncio.create_task(dispatcher.start_polling(
+        bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=handle_signals,
+    ))
+    try:
+        await asyncio.shield(polling)
+    except asyncio.CancelledError:
+        await _stop_polling(dispatcher, polling)
+        raise
+
+
+async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, *, handle_signals: bool) -> None:
+    """Updates POSTed by Telegram (or a load balancer in front of several replicas) to WEBHOOK_URL's path;
+    the secret token is checked on every request. Runs until SIGINT/SIGTERM or cancellation; stopping
+    closes the port first, then finishes the work in flight (the dispatcher's shutdown)."""
+    secret = settings.webhook_secret.get_secret_value()
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(
+        app, path=urlsplit(settings.webhook_url).path or "/")
+    setup_application(app, dispatcher, bot=bot)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    stop = asyncio.Event()
+    if handle_signals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    try:
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+        log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+        await ensure_webhook(bot, settings.webhook_url, secret, dispatcher.resolve_used_update_types())
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def ensure_webhook(bot: Bot, url: str, secret: str, allowed_updates: list[str]) -> None:
+    """Point Telegram at the webhook once: replicas starting later find it already set and leave it."""
+    if (await bot.get_webhook_info()).url == url:
+        log.info("webhook already set")
+        return
+    await bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates)
+    log.info("webhook set")
+
+
 async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
     """Poll until SIGINT/SIGTERM (or cancellation). Stopping takes no new work, lets deliveries in flight
     finish within SHUTDOWN_GRACE_SECONDS, tells the chats whose requests could not be finished, then
@@ -124,15 +173,10 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
         if settings.metrics_port:
             metrics = await serve_metrics(settings.metrics_port, engine, dispatcher)
         await wait_for_telegram(bot)
-        await bot.delete_webhook()
-        polling = asyncio.create_task(dispatcher.start_polling(
-            bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=handle_signals,
-        ))
-        try:
-            await asyncio.shield(polling)
-        except asyncio.CancelledError:
-            await _stop_polling(dispatcher, polling)
-            raise
+        if settings.webhook_url:
+            await serve_webhook(dispatcher, bot, settings, handle_signals=handle_signals)
+        else:
+            await poll(dispatcher, bot, handle_signals=handle_signals)
     finally:
         if metrics is not None:
             await metrics.cleanup()

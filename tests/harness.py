@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -22,6 +23,12 @@ async def eventually(check: Callable[[], Awaitable[object]], timeout: float = 10
             raise AssertionError(f"condition not met within {timeout} s")
         await asyncio.sleep(0.02)
     return result
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def bot_settings(telegram: FakeTelegram, tmp_path: Path, **overrides: object) -> Settings:
@@ -46,12 +53,17 @@ class RunningBot:
 
     async def start(self) -> None:
         self._task = asyncio.create_task(run_bot(self.settings, handle_signals=False))
-        polling = asyncio.create_task(self.telegram.await_polling())
+        ready = (self.telegram.await_for("getWebhookInfo", count=self._webhook_checks() + 1, timeout=30)
+                 if self.settings.webhook_url else self.telegram.await_polling())
+        polling = asyncio.create_task(ready)
         await asyncio.wait({self._task, polling}, return_when=asyncio.FIRST_COMPLETED)
         if self._task.done():  # start-up failed: surface its exception instead of a timeout
             polling.cancel()
             self._task.result()
         await polling
+
+    def _webhook_checks(self) -> int:
+        return len(self.telegram.calls_to("getWebhookInfo"))
 
     async def stop(self) -> None:
         if self._task is not None:

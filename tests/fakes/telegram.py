@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from PIL import Image
 
@@ -707,9 +708,15 @@ class FakeTelegram(BackgroundServer):
         self._members: dict[tuple[int, int], str] = {}
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._failures: list[_ScriptedFailure] = []
+        # Webhook mode: where updates are POSTed instead of being served to getUpdates.
+        self._webhook: dict[str, Any] | None = None
+        self._webhook_task: asyncio.Task | None = None
+        self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status) of every POST
         self._handlers: dict[str, Callable[[str, dict[str, Any], dict[str, UploadedFile]], Any]] = {
             "getMe": lambda *_: self._bot_user(full=True),
             "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
+            "getWebhookInfo": self._get_webhook_info,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "sendMessage": self._send_message,
@@ -769,6 +776,9 @@ class FakeTelegram(BackgroundServer):
                 raise _ApiError(404, "Not Found")
             call.method = method
             if method == "getUpdates":
+                if self._webhook is not None:
+                    raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                         "use deleteWebhook to delete the webhook first")
                 params = self._accept(call)
                 with self._lock:
                     self._polls_started += 1
@@ -1223,7 +1233,58 @@ class FakeTelegram(BackgroundServer):
     def _delete_webhook(self, method: str, params: dict[str, Any], files: dict) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self._webhook = None
         return True
+
+    def _set_webhook(self, method: str, params: dict[str, Any], files: dict) -> bool:
+        """From now on updates are POSTed to the URL (with the secret token header), retried until the bot
+        answers 2xx, as Telegram does."""
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        if "allowed_updates" in params:
+            self._allowed_updates = params["allowed_updates"]
+        self._webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.get_running_loop().create_task(self._push_updates())
+        self._update_arrived.set()
+        return True
+
+    def _get_webhook_info(self, method: str, params: dict[str, Any], files: dict) -> dict[str, Any]:
+        return {"url": self._webhook["url"] if self._webhook else "", "has_custom_certificate": False,
+                "pending_update_count": len(self._updates)}
+
+    async def _push_updates(self) -> None:
+        """Webhook delivery: the oldest pending update first, at least once."""
+        async with aiohttp.ClientSession() as http:
+            while self._webhook is not None and not self._closing:
+                with self._lock:
+                    pending = [u for u in self._updates if self._is_allowed(u)]
+                if not pending:
+                    self._update_arrived.clear()
+                    await self._update_arrived.wait()
+                    continue
+                update, webhook = pending[0], self._webhook
+                secret = webhook["secret_token"]
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                try:
+                    async with http.post(webhook["url"], json=update, headers=headers,
+                                         timeout=aiohttp.ClientTimeout(total=10)) as response:
+                        status = response.status
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    status = 0
+                with self._lock:
+                    self.webhook_deliveries.append((update["update_id"], status))
+                    if 200 <= status < 300:
+                        self._updates = [u for u in self._updates if u is not update]
+                if not 200 <= status < 300:
+                    await asyncio.sleep(0.2)
+
+    def redeliver(self, update: dict[str, Any]) -> None:
+        """Telegram delivers at least once: the same update (same update_id) sent again."""
+        with self._lock:
+            self._updates.append(update)
+        if self._loop is not None and self._update_arrived is not None:
+            self._loop.call_soon_threadsafe(self._update_arrived.set)
 
     @staticmethod
     def _commands_key(params: dict[str, Any]) -> tuple[str, str]:
