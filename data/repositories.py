@@ -4,12 +4,12 @@ long download never holds a database transaction open."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from cachetools import LRUCache
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +27,7 @@ from data.models import (
     RecipientStatus,
     Surface,
 )
+from data.shared import LocalState, SharedState
 
 log = logging.getLogger(__name__)
 
@@ -287,26 +288,30 @@ class BroadcastRepository:
 
 
 class MediaCacheRepository:
-    """File ids by item, with the recently used ones also kept in memory: a cache hit should not wait for
-    the database. Another process's drop is not seen here, but a stale id heals itself (Telegram answers
-    "wrong file identifier", the entry is dropped and the item uploaded again)."""
+    """File ids by item: the database holds them for good, the shared state (memory, or Redis for several
+    processes) indexes the recently used ones, so a cache hit does not wait for the database."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, remembered: int = 10_000) -> None:
+    INDEX_TTL = 24 * 3600
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], state: SharedState) -> None:
         self._sessions = sessions
-        self._recent: LRUCache[tuple, list[dict]] = LRUCache(maxsize=remembered)
+        self._state = state
+
+    @staticmethod
+    def _key(platform: Platform, item_id: str, variant: str) -> str:
+        return f"media:{platform.value}:{item_id}:{variant}"
 
     async def get(self, platform: Platform, item_id: str, variant: str) -> list[dict] | None:
-        key = (platform, item_id, variant)
-        if (file_ids := self._recent.get(key)) is not None:
-            return file_ids
+        if (indexed := await self._state.get(self._key(platform, item_id, variant))) is not None:
+            return json.loads(indexed)
         async with self._sessions() as session:
-            entry = await session.get(MediaCacheEntry, key)
-        if entry is not None:
-            self._recent[key] = entry.file_ids
-        return entry.file_ids if entry else None
+            entry = await session.get(MediaCacheEntry, (platform, item_id, variant))
+        if entry is None:
+            return None
+        await self._state.put(self._key(platform, item_id, variant), json.dumps(entry.file_ids), self.INDEX_TTL)
+        return entry.file_ids
 
     async def put(self, platform: Platform, item_id: str, variant: str, file_ids: list[dict]) -> None:
-        self._recent[(platform, item_id, variant)] = file_ids
         async with self._sessions.begin() as session:
             insert = _insert_for(session)
             await session.execute(
@@ -318,9 +323,10 @@ class MediaCacheRepository:
                     set_={"file_ids": file_ids, "created_at": datetime.now(UTC)},
                 )
             )
+        await self._state.put(self._key(platform, item_id, variant), json.dumps(file_ids), self.INDEX_TTL)
 
     async def drop(self, platform: Platform, item_id: str, variant: str) -> None:
-        self._recent.pop((platform, item_id, variant), None)
+        await self._state.delete(self._key(platform, item_id, variant))
         async with self._sessions.begin() as session:
             await session.execute(
                 delete(MediaCacheEntry).where(
@@ -334,10 +340,10 @@ class MediaCacheRepository:
 class Repositories:
     """The data layer's one face: handlers receive this and never see SQL."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], state: SharedState | None = None) -> None:
         self.chats = ChatRepository(sessions)
         self.downloads = DownloadRepository(sessions)
-        self.media_cache = MediaCacheRepository(sessions)
+        self.media_cache = MediaCacheRepository(sessions, state or LocalState())
         self.failures = FailureRepository(sessions)
         self.stats = StatsRepository(sessions)
         self.broadcasts = BroadcastRepository(sessions)

@@ -9,8 +9,9 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand
 from aiogram_i18n.cores import BaseCore
 
+from data.shared import SharedState
 from handlers import admin, inline, links, membership, music, settings, start
-from handlers.context import ChatSettings, DropRepeatedUpdates, LogContext, SeenUpdates
+from handlers.context import ChatSettings, DropRepeatedUpdates, LogContext
 from handlers.i18n import LANGUAGES, create_i18n_middleware
 
 # Each command with the translation key of its menu description.
@@ -19,7 +20,7 @@ COMMANDS = (("start", "cmd-start"), ("help", "cmd-help"), ("lang", "cmd-lang"), 
 
 def create_dispatcher(
     i18n_core: BaseCore, *, on_shutdown: Callable[[], Awaitable[None]] | None = None,
-    seen_updates: SeenUpdates | None = None, **workflow_data: Any,
+    state: SharedState, **workflow_data: Any,
 ) -> Dispatcher:
     """The Dispatcher with every router; workflow_data (settings, repositories, the deliverer) reaches
     handlers as arguments. Commands come before links, so "/help" is never taken for a bad link.
@@ -27,7 +28,7 @@ def create_dispatcher(
     dispatcher = Dispatcher(**workflow_data)
     if on_shutdown is not None:
         dispatcher.shutdown.register(on_shutdown)
-    dispatcher.update.outer_middleware(DropRepeatedUpdates(seen_updates or SeenUpdates()))
+    dispatcher.update.outer_middleware(DropRepeatedUpdates(state))
     dispatcher.update.outer_middleware(LogContext())
     dispatcher.update.outer_middleware(ChatSettings())  # before i18n, which reads the language from it
     create_i18n_middleware(i18n_core).setup(dispatcher)

@@ -31,6 +31,7 @@ from data import (
     safe_url,
     session_factory,
 )
+from data.shared import create_state
 from handlers import create_dispatcher
 from handlers.i18n import create_i18n_core, translator
 from instagram_api import InstagramClient
@@ -139,21 +140,22 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
     bot = create_bot(settings)
     clients = {Platform.TIKTOK: TikTokClient(settings), Platform.INSTAGRAM: InstagramClient(settings)}
     images = ImageProcessor()
+    state = create_state(settings.redis_url)
     metrics: web.AppRunner | None = None
     try:
         await ensure_reachable(engine)
         await migrate(engine)
         log.info("database ready at %s", safe_url(engine))
-        repositories = Repositories(session_factory(engine))
+        repositories = Repositories(session_factory(engine), state)
         i18n_core = create_i18n_core()
         translate = translator(i18n_core)
         deliverer = Deliverer(
             bot=bot, clients=clients, repositories=repositories, translate=translate,
             images=images, upload_limit=settings.upload_limit, storage_channel_id=settings.storage_channel_id,
-            max_video_duration=settings.max_video_duration, admin_ids=settings.admin_ids,
+            max_video_duration=settings.max_video_duration, admin_ids=settings.admin_ids, state=state,
         )
         deliveries = DeliveryQueue(
-            concurrency=settings.max_concurrent_deliveries, private_limit=settings.max_user_queue_size,
+            state, concurrency=settings.max_concurrent_deliveries, private_limit=settings.max_user_queue_size,
             group_limit=settings.max_group_queue_size,
         )
         broadcaster = Broadcaster(bot=bot, repositories=repositories, translate=translate)
@@ -165,8 +167,8 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
 
         dispatcher = create_dispatcher(
             i18n_core, on_shutdown=finish_work, settings=settings, repositories=repositories, deliverer=deliverer,
-            deliveries=deliveries, broadcaster=broadcaster, images=images,
-            spam=SpamGuard(max_links=settings.spam_max_links, window=settings.spam_window_seconds,
+            deliveries=deliveries, broadcaster=broadcaster, images=images, state=state,
+            spam=SpamGuard(state, max_links=settings.spam_max_links, window=settings.spam_window_seconds,
                            mute_seconds=settings.spam_mute_seconds),
         )
         dispatcher.startup.register(broadcaster.resume)
@@ -184,6 +186,7 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
         for client in clients.values():
             await client.close()
         images.close()
+        await state.close()
         await engine.dispose()
     log.info("stopped")
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from cachetools import TTLCache
 
 from data.logs import bind
+from data.shared import SharedState
 from handlers.i18n import settings_chat_id
 
 log = logging.getLogger(__name__)
@@ -41,29 +41,18 @@ class ChatSettings(BaseMiddleware):
         return await handler(event, data)
 
 
-class SeenUpdates:
-    """Update ids already taken, for a while: Telegram delivers at least once (a webhook answer that came
-    too late is delivered again). In one process, memory; with several, Redis (handlers.shared)."""
-
-    def __init__(self, ttl: float = 3600) -> None:
-        self._seen: TTLCache[int, bool] = TTLCache(maxsize=200_000, ttl=ttl)
-
-    async def first_time(self, update_id: int) -> bool:
-        if update_id in self._seen:
-            return False
-        self._seen[update_id] = True
-        return True
-
-
 class DropRepeatedUpdates(BaseMiddleware):
-    def __init__(self, seen: SeenUpdates) -> None:
-        self._seen = seen
+    """Telegram delivers at least once (a webhook answered too late is delivered again, maybe to another
+    replica): the first process to claim an update id handles it, for an hour."""
+
+    def __init__(self, state: SharedState) -> None:
+        self._state = state
 
     async def __call__(
         self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        if isinstance(event, Update) and not await self._seen.first_time(event.update_id):
+        if isinstance(event, Update) and not await self._state.claim(f"update:{event.update_id}", 3600):
             log.info("update %s was delivered again; it is handled already", event.update_id)
             return None
         return await handler(event, data)

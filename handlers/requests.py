@@ -35,7 +35,7 @@ async def submit(jobs: list[DeliveryJob], deliveries: DeliveryQueue, deliverer: 
     private chats and nothing in groups (it is counted and logged)."""
     admitted = []
     for job in jobs:
-        if deliveries.admit(job):
+        if await deliveries.admit(job):
             admitted.append(job)
             continue
         log.info("request %s for %s refused: %s", job.request_id, job.link,

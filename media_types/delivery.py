@@ -36,6 +36,7 @@ from PIL import Image
 from data import MediaKind, Platform, Repositories, Surface
 from data.logs import bind
 from data.metrics import CACHE_HITS, DELIVERIES
+from data.shared import SharedState
 from media_types.albums import MAX_ALBUM, split_albums
 from media_types.cache import DOCUMENTS, MEDIA, MUSIC, CachedItem, SentFile
 from media_types.images import ImageProcessor
@@ -63,11 +64,15 @@ from tiktok_api import (
     VideoFormat,
     rank_formats,
 )
+from tiktok_api.errors import error_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WRONG_FILE_ID = "wrong file identifier"
+FLIGHT_TTL = 900  # seconds a request may hold an item's fetch; its claim expires if its process dies
+FLIGHT_POLL = 0.2  # how often a request waiting for another one's fetch looks again
+FAILURE_MEMORY = 30  # seconds a fetch's failure is reported to the requests that waited for it
 UPLOAD_TIMEOUT = 900  # seconds for one media upload: 2000 MB to a local Bot API server is slow
 BLOCKED = "bot was blocked by the user"
 FAILURE_REACTION = "😢"
@@ -98,7 +103,8 @@ class Deliverer:
     def __init__(
         self, *, bot: Bot, clients: dict[Platform, MediaClient], repositories: Repositories,
         translate: Callable[[str], Translate], images: ImageProcessor, upload_limit: int,
-        storage_channel_id: int | None, max_video_duration: int, admin_ids: frozenset[int] = frozenset(),
+        storage_channel_id: int | None, max_video_duration: int, state: SharedState,
+        admin_ids: frozenset[int] = frozenset(),
     ) -> None:
         self._bot = bot
         self._clients = clients
@@ -110,7 +116,7 @@ class Deliverer:
         self._max_video_duration = max_video_duration
         self._admin_ids = admin_ids
         self._placeholder: str | None = None
-        self._flights: dict[tuple, asyncio.Future] = {}
+        self._state = state
         self._placeholder_lock = asyncio.Lock()
 
     # The entry points ------------------------------------------------------------------------------
@@ -245,36 +251,39 @@ class Deliverer:
     async def _cached_or_produced(
         self, job: DeliveryJob, t: Translate, variant: str, send_cached: Callable, produce: Callable,
     ) -> None:
-        """Send from the media cache if the item is there; otherwise produce it once (single-flight: the
-        same item asked by many chats at once is fetched and uploaded by the first request, and the others
-        wait for it and then send by file id)."""
+        """Send from the media cache if the item is there; otherwise produce it once (single flight: the
+        same item asked by many chats at once, in any process, is fetched and uploaded by the first request
+        that claims it; the others wait for it and send by file id, or report its failure)."""
         client = self._clients[job.platform]
         session = client.session()
         item = await client.resolve(client.parse_link(job.link), session)
         bind(item=item.item_id)
-        key = (job.platform, item.item_id, variant)
+        flight = f"flight:{job.platform.value}:{item.item_id}:{variant}"
         while True:
             cached = await self.cached(job.platform, item.item_id, variant)
             if cached is not None and await self._send_from_cache(job, item, variant, cached, send_cached, t):
                 return
-            flight = self._flights.get(key)
-            if flight is None:
+            if await self._state.claim(flight, FLIGHT_TTL, value=job.request_id):
                 break
             log.info("%s is being fetched for another request; waiting for it", item.item_id)
-            await _follow(flight)
-        self._flights[key] = flight = asyncio.get_running_loop().create_future()
+            await self._wait_for(flight)
+            if (failure := await self._state.get(f"{flight}:failed")) is not None:
+                raise error_for(failure, f"{item.item_id}: {failure} (another request tried just now)")
         try:
             async with self._working(job):
                 sent = await produce(job, client, item, session, t)
             await self._repositories.media_cache.put(job.platform, item.item_id, variant, sent.to_json())
-            flight.set_result(None)
-        except BaseException as exc:
-            flight.set_exception(exc if isinstance(exc, MediaError) else _LeaderGaveUp())
-            flight.exception()  # retrieved: nobody may be waiting
+        except MediaError as exc:
+            await self._state.put(f"{flight}:failed", exc.reason, FAILURE_MEMORY)
             raise
         finally:
-            del self._flights[key]
+            await self._state.delete(flight)
         await self._record(job, item.item_id, sent.kind, cache_hit=False)
+
+    async def _wait_for(self, flight: str) -> None:
+        """Until the request fetching the same item (in this process or another) is done."""
+        while await self._state.get(flight) is not None:
+            await asyncio.sleep(FLIGHT_POLL)
 
     def _working(self, job: DeliveryJob) -> contextlib.AbstractAsyncContextManager:
         """The sign of work while an item is fetched ("sending a file…", renewed until done); a send from
@@ -541,19 +550,6 @@ class _Reply:
                 raise
             self.parameters = None
             raise NetworkError("the message to reply to is gone; sending without the reply") from None
-
-
-class _LeaderGaveUp(Exception):
-    """The request fetching an item stopped for a reason that is not the item's fault (a crash, a
-    shutdown): whoever waited for it fetches the item itself."""
-
-
-async def _follow(flight: asyncio.Future) -> None:
-    """Wait for the request fetching the same item; its MediaError is this request's too."""
-    try:
-        await asyncio.shield(flight)
-    except _LeaderGaveUp:
-        return
 
 
 def _sent_file(message: Message) -> SentFile:

@@ -7,17 +7,16 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
-
-from aiolimiter import AsyncLimiter
 
 from data import Surface
 from data.metrics import QUEUE_DEPTH, REJECTED
+from data.shared import SharedState
 from media_types.delivery import DeliveryJob
 
 log = logging.getLogger(__name__)
+
+IN_FLIGHT_TTL = 1800  # seconds: a place a crashed process held is free again after this
 
 
 class Verdict(enum.Enum):
@@ -27,47 +26,36 @@ class Verdict(enum.Enum):
 
 
 class SpamGuard:
-    """Per sender, a leaky bucket of `max_links` per `window` seconds (aiolimiter); a sender who overflows
-    it is muted for `mute_seconds`."""
+    """Per sender, at most `max_links` links per `window` seconds; a sender over the line is muted for
+    `mute_seconds`, and told once (the first process to claim the mute tells)."""
 
-    def __init__(self, *, max_links: int, window: float, mute_seconds: float) -> None:
+    def __init__(self, state: SharedState, *, max_links: int, window: float, mute_seconds: float) -> None:
+        self._state = state
         self._max_links = max_links
         self._window = window
         self.mute_seconds = mute_seconds
-        self._buckets: dict[int, AsyncLimiter] = {}
-        self._muted_until: dict[int, float] = {}
 
     async def check(self, sender_id: int, links: int = 1) -> Verdict:
-        now = time.monotonic()
-        if self._muted_until.get(sender_id, 0) > now:
+        if await self._state.get(f"mute:{sender_id}") is not None:
             return Verdict.MUTED
-        self._muted_until.pop(sender_id, None)
-        bucket = self._buckets.get(sender_id)
-        if bucket is None:
-            self._forget_idle()
-            bucket = self._buckets[sender_id] = AsyncLimiter(self._max_links, self._window)
-        weight = min(links, self._max_links)
-        if not bucket.has_capacity(weight):
-            self._muted_until[sender_id] = now + self.mute_seconds
-            REJECTED.labels("spam").inc()
+        count = 0
+        for _ in range(min(links, self._max_links + 1)):
+            count = await self._state.hits(f"spam:{sender_id}", self._window)
+        if count <= self._max_links:
+            return Verdict.ALLOW
+        REJECTED.labels("spam").inc()
+        if self.mute_seconds and await self._state.claim(f"mute:{sender_id}", self.mute_seconds):
             log.info("sender %s is flooding; muted for %.0f s", sender_id, self.mute_seconds)
             return Verdict.MUTED_NOW
-        await bucket.acquire(weight)
-        return Verdict.ALLOW
-
-    def _forget_idle(self) -> None:
-        """Drop buckets that have drained completely, so memory follows active senders only."""
-        if len(self._buckets) > 10_000:
-            for sender_id in [s for s, b in self._buckets.items() if b.has_capacity(self._max_links)]:
-                del self._buckets[sender_id]
+        return Verdict.MUTED
 
 
 class DeliveryQueue:
-    def __init__(self, *, concurrency: int, private_limit: int, group_limit: int) -> None:
+    def __init__(self, state: SharedState, *, concurrency: int, private_limit: int, group_limit: int) -> None:
+        self._state = state
         self._slots = asyncio.Semaphore(concurrency)  # waiters are served in arrival order
         self._private_limit = private_limit
         self._group_limit = group_limit
-        self._in_flight: Counter[int] = Counter()
         self._waiting: dict[asyncio.Task, DeliveryJob] = {}
         self._running: dict[asyncio.Task, DeliveryJob] = {}
         self.closing = False
@@ -77,15 +65,13 @@ class DeliveryQueue:
         """Whose quota a request uses: its chat, or for inline requests the user."""
         return job.chat_id if job.chat_id is not None else job.user_id
 
-    def admit(self, job: DeliveryJob) -> bool:
-        """Reserve a place for the request in its chat's quota; False when the chat has too many in flight
-        (or the bot is shutting down)."""
+    async def admit(self, job: DeliveryJob) -> bool:
+        """Reserve a place for the request in its chat's quota (shared by every process); False when the
+        chat has too many in flight (or the bot is shutting down). A place is held at most IN_FLIGHT_TTL."""
         limit = self._group_limit if job.surface is Surface.GROUP else self._private_limit
-        owner = self._owner(job)
-        if self.closing or self._in_flight[owner] >= limit:
+        if self.closing or not await self._state.count_up(f"inflight:{self._owner(job)}", limit, IN_FLIGHT_TTL):
             REJECTED.labels("closing" if self.closing else "chat_limit").inc()
             return False
-        self._in_flight[owner] += 1
         return True
 
     async def run(self, job: DeliveryJob, work: Callable[[DeliveryJob], Awaitable[None]]) -> None:
@@ -104,10 +90,7 @@ class DeliveryQueue:
             self._waiting.pop(task, None)
             self._running.pop(task, None)
             self._update_gauges()
-            owner = self._owner(job)
-            self._in_flight[owner] -= 1
-            if self._in_flight[owner] <= 0:
-                del self._in_flight[owner]
+            await self._state.count_down(f"inflight:{self._owner(job)}")
 
     def _update_gauges(self) -> None:
         QUEUE_DEPTH.labels("waiting").set(len(self._waiting))

@@ -77,3 +77,13 @@ class RateLimitedError(MediaError):
 class NetworkError(MediaError):
     retryable = True
     reason = "network"
+
+
+def error_for(reason: str, message: str = "") -> MediaError:
+    """The typed error a reason names (another process's failure, passed on by reason)."""
+    kinds = {kind.reason: kind for kind in (
+        ItemDeletedError, ItemUnderReviewError, ItemPrivateError, RegionBlockedError, LoginRequiredError,
+        ClassifiedContentError, TooLongError, TooLargeError, InvalidLinkError, UnsupportedError, RateLimitedError,
+        NetworkError,
+    )}
+    return kinds.get(reason, MediaError)(message or reason)
