@@ -1,4 +1,5 @@
-"""Entry point: `python main.py` runs the bot; `python main.py fetch URL...` downloads without Telegram.
+"""Entry point: `python main.py` runs the bot; `python main.py worker` runs a delivery worker (with
+REDIS_URL); `python main.py fetch URL...` downloads without Telegram.
 
 Only the standard library is imported at the top: the image worker processes start by re-running this
 module (multiprocessing "spawn"), and must not pay for loading the settings, database and bot layers."""
@@ -25,32 +26,39 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="TikTok and Instagram downloader bot for Telegram.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_arguments(commands.add_parser("fetch", help="download links to a directory, without Telegram"))
+    commands.add_parser("worker", help="deliver the jobs bot processes put on the Redis queue (needs REDIS_URL)")
     return parser
 
 
-async def check_database(url: str) -> None:
+async def check_stores(db_url: str, redis_url: str | None) -> None:
     from data import create_engine, ensure_reachable
+    from data.shared import ensure_redis_reachable
 
-    engine = create_engine(url)
+    engine = create_engine(db_url)
     try:
         await ensure_reachable(engine)
     finally:
         await engine.dispose()
+    if redis_url is not None:
+        await ensure_redis_reachable(redis_url)
 
 
-def run_bot() -> None:
-    from data import export_ca_bundle, load_settings
+def run_service(command: str | None) -> None:
+    """The bot (polling or webhook) or a delivery worker."""
+    from data import ConfigError, export_ca_bundle, load_settings
     from data.logs import configure_logging
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.secrets())
     export_ca_bundle(settings)
-    # Bad configuration, an unreachable database included, is reported before aiogram is imported: that
-    # import alone takes seconds.
-    asyncio.run(check_database(settings.db_url))
-    from handlers.app import run_bot as poll
+    if command == "worker" and settings.redis_url is None:
+        raise ConfigError("REDIS_URL: is required by `main.py worker` (workers take their jobs from Redis)")
+    # Bad configuration, an unreachable database or Redis included, is reported before aiogram is
+    # imported: that import alone takes seconds.
+    asyncio.run(check_stores(settings.db_url, settings.redis_url))
+    from handlers.app import run_bot, run_worker
 
-    asyncio.run(poll(settings))
+    asyncio.run((run_worker if command == "worker" else run_bot)(settings))
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -79,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "fetch":
             return run_fetch(args)
-        run_bot()
+        run_service(args.command)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

@@ -101,6 +101,7 @@ class Settings(PipelineSettings):
     spam_window_seconds: float = Field(10.0, gt=0, le=3600)
     spam_mute_seconds: float = Field(60.0, ge=0, le=86400)
     shutdown_grace_seconds: float = Field(25.0, ge=0, le=600)
+    worker_redelivery_seconds: float = Field(60.0, ge=1, le=86400)
     metrics_port: int | None = Field(None, ge=1, le=65535)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -120,6 +121,13 @@ class Settings(PipelineSettings):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^(rediss?|unix)://\S+$", value):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value or None
 
     @field_validator("admin_ids", mode="before")
     @classmethod

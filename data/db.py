@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -67,6 +67,9 @@ async def ensure_reachable(engine: AsyncEngine, timeout: float = 10.0) -> None:
         raise ConfigError(f"DB_URL: cannot connect to {safe_url(engine)}: {reason}") from None
 
 
+MIGRATION_LOCK = 0x7469_6B74_6F6B  # any constant the other replicas agree on
+
+
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -82,5 +85,7 @@ async def migrate(engine: AsyncEngine, revision: str = "head", *, downgrade: boo
         (command.downgrade if downgrade else command.upgrade)(config, revision)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # replicas starting together migrate one at a time
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await connection.run_sync(run)
 

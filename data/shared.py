@@ -4,13 +4,23 @@ share it through Redis (REDIS_URL). Keys expire, so a crashed process cannot hol
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+
+from urllib.parse import urlsplit, urlunsplit
 
 from cachetools import TTLCache
 from redis.asyncio import Redis
 
+from data.config import ConfigError
+
 PREFIX = "bot:"
+LEASE_TTL = 30.0  # seconds a lease outlives its holder's last sign of life
+log = logging.getLogger(__name__)
 
 
 class SharedState(ABC):
@@ -41,6 +51,31 @@ class SharedState(ABC):
 
     async def close(self) -> None:
         """Release connections."""
+
+    @contextlib.asynccontextmanager
+    async def lease(self, key: str, value: str = "1", ttl: float = LEASE_TTL) -> AsyncIterator[bool]:
+        """Claim the key for as long as the block runs: the claim is renewed every third of `ttl`, so work
+        of any length keeps it, and a holder that dies (SIGKILL, lost machine) lets it go within `ttl`.
+        Yields False, holding nothing, when somebody else holds it."""
+        if not await self.claim(key, ttl, value):
+            yield False
+            return
+        renewing = asyncio.create_task(self._renew(key, value, ttl))
+        try:
+            yield True
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            await asyncio.shield(self.delete(key))
+
+    async def _renew(self, key: str, value: str, ttl: float) -> None:
+        while True:
+            await asyncio.sleep(ttl / 3)
+            try:
+                await self.put(key, value, ttl)
+            except Exception:  # Redis away for a moment: the next renewal may get through
+                log.warning("could not renew the lease on %s", key, exc_info=True)
 
 
 class LocalState(SharedState):
@@ -134,6 +169,19 @@ class RedisState(SharedState):
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+async def ensure_redis_reachable(url: str, timeout: float = 10.0) -> None:
+    """Fail start-up with one clear line (the password hidden) when Redis cannot be reached."""
+    redis = Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        await redis.ping()
+    except Exception as exc:  # noqa: BLE001 - any client error means the same to the operator
+        parts = urlsplit(url)
+        shown = parts._replace(netloc=f"***@{parts.hostname}:{parts.port or 6379}") if parts.password else parts
+        raise ConfigError(f"REDIS_URL: cannot connect to {urlunsplit(shown)}: {exc}") from None
+    finally:
+        await redis.aclose()
 
 
 def create_state(redis_url: str | None) -> SharedState:

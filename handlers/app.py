@@ -7,6 +7,8 @@ import contextlib
 import logging
 import signal
 import ssl
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
@@ -17,7 +19,9 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
+from aiogram_i18n.cores import BaseCore
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from taskiq.receiver import Receiver
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from data import (
@@ -31,11 +35,13 @@ from data import (
     safe_url,
     session_factory,
 )
-from data.shared import create_state
+from data.shared import SharedState, create_state
 from handlers import create_dispatcher
 from handlers.i18n import create_i18n_core, translator
 from instagram_api import InstagramClient
 from media_types import Deliverer, DeliveryQueue, ImageProcessor, OutboundLimiter, SpamGuard, TelegramAnswers
+from media_types.jobs import DeliveryTasks, create_broker
+from media_types.texts import Translate
 from media_types.broadcast import Broadcaster
 from tiktok_api import TikTokClient
 
@@ -99,7 +105,8 @@ async def poll(dispatcher: Dispatcher, bot: Bot, *, handle_signals: bool) -> Non
         raise
 
 
-async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, *, handle_signals: bool) -> None:
+async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, state: SharedState, *,
+                        handle_signals: bool) -> None:
     """Updates POSTed by Telegram (or a load balancer in front of several replicas) to WEBHOOK_URL's path;
     the secret token is checked on every request. Runs until SIGINT/SIGTERM or cancellation; stopping
     closes the port first, then finishes the work in flight (the dispatcher's shutdown)."""
@@ -117,31 +124,51 @@ async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, *,
     try:
         await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
         log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
-        await ensure_webhook(bot, settings.webhook_url, secret, dispatcher.resolve_used_update_types())
+        await ensure_webhook(bot, state, settings.webhook_url, secret, dispatcher.resolve_used_update_types())
         await stop.wait()
     finally:
         await runner.cleanup()
 
 
-async def ensure_webhook(bot: Bot, url: str, secret: str, allowed_updates: list[str]) -> None:
-    """Point Telegram at the webhook once: replicas starting later find it already set and leave it."""
+async def ensure_webhook(bot: Bot, state: SharedState, url: str, secret: str, allowed_updates: list[str]) -> None:
+    """Point Telegram at the webhook once: of replicas starting together only the first to claim the job
+    sets it, and replicas starting later find it already set and leave it."""
     if (await bot.get_webhook_info()).url == url:
         log.info("webhook already set")
+        return
+    if not await state.claim("webhook-setting", 60):
+        log.info("another replica is setting the webhook")
         return
     await bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates)
     log.info("webhook set")
 
 
-async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
-    """Poll until SIGINT/SIGTERM (or cancellation). Stopping takes no new work, lets deliveries in flight
-    finish within SHUTDOWN_GRACE_SECONDS, tells the chats whose requests could not be finished, then
-    closes every session and pool."""
+@dataclass
+class Services:
+    """What every process that takes or delivers requests holds for its lifetime."""
+
+    settings: Settings
+    engine: AsyncEngine
+    bot: Bot
+    images: ImageProcessor
+    state: SharedState
+    repositories: Repositories
+    translate: Callable[[str], Translate]
+    deliverer: Deliverer
+    deliveries: DeliveryQueue
+    tasks: DeliveryTasks
+
+
+@contextlib.asynccontextmanager
+async def services(settings: Settings) -> AsyncIterator[tuple[Services, BaseCore]]:
+    """Build them (the database migrated, the task queue's stream declared), and close every session and
+    pool on the way out, whatever happened."""
     engine = create_engine(settings.db_url)
     bot = create_bot(settings)
     clients = {Platform.TIKTOK: TikTokClient(settings), Platform.INSTAGRAM: InstagramClient(settings)}
     images = ImageProcessor()
     state = create_state(settings.redis_url)
-    metrics: web.AppRunner | None = None
+    broker = create_broker(settings.redis_url, redeliver_after=settings.worker_redelivery_seconds)
     try:
         await ensure_reachable(engine)
         await migrate(engine)
@@ -158,36 +185,85 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
             state, concurrency=settings.max_concurrent_deliveries, private_limit=settings.max_user_queue_size,
             group_limit=settings.max_group_queue_size,
         )
-        broadcaster = Broadcaster(bot=bot, repositories=repositories, translate=translate)
-
-        async def finish_work() -> None:
-            await broadcaster.stop()
-            await deliveries.drain(settings.shutdown_grace_seconds, deliverer.notify_abandoned)
-            await repositories.downloads.flush()
-
-        dispatcher = create_dispatcher(
-            i18n_core, on_shutdown=finish_work, settings=settings, repositories=repositories, deliverer=deliverer,
-            deliveries=deliveries, broadcaster=broadcaster, images=images, state=state,
-            spam=SpamGuard(state, max_links=settings.spam_max_links, window=settings.spam_window_seconds,
-                           mute_seconds=settings.spam_mute_seconds),
-        )
-        dispatcher.startup.register(broadcaster.resume)
-        if settings.metrics_port:
-            metrics = await serve_metrics(settings.metrics_port, engine, dispatcher)
-        await wait_for_telegram(bot)
-        if settings.webhook_url:
-            await serve_webhook(dispatcher, bot, settings, handle_signals=handle_signals)
-        else:
-            await poll(dispatcher, bot, handle_signals=handle_signals)
+        await broker.startup()
+        yield Services(settings, engine, bot, images, state, repositories, translate, deliverer, deliveries,
+                       DeliveryTasks(broker, state, deliveries)), i18n_core
     finally:
-        if metrics is not None:
-            await metrics.cleanup()
+        await broker.shutdown()
         await bot.session.close()
         for client in clients.values():
             await client.close()
         images.close()
         await state.close()
         await engine.dispose()
+
+
+async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
+    """Take updates (long polling, or the webhook) until SIGINT/SIGTERM (or cancellation). Deliveries run
+    in this process, or with REDIS_URL on the workers. Stopping takes no new work, lets deliveries in
+    flight finish within SHUTDOWN_GRACE_SECONDS, tells the chats whose requests could not be finished, then
+    closes every session and pool."""
+    metrics: web.AppRunner | None = None
+    async with services(settings) as (running, i18n_core):
+        if running.tasks.durable:
+            log.info("deliveries go to the workers (python main.py worker) through Redis")
+        else:
+            running.tasks.serve(running.deliverer)
+        broadcaster = Broadcaster(bot=running.bot, repositories=running.repositories, translate=running.translate)
+
+        async def finish_work() -> None:
+            await broadcaster.stop()
+            await running.deliveries.drain(settings.shutdown_grace_seconds)
+            await running.repositories.downloads.flush()
+
+        dispatcher = create_dispatcher(
+            i18n_core, on_shutdown=finish_work, settings=settings, repositories=running.repositories,
+            deliverer=running.deliverer, tasks=running.tasks, broadcaster=broadcaster, images=running.images,
+            state=running.state,
+            spam=SpamGuard(running.state, max_links=settings.spam_max_links, window=settings.spam_window_seconds,
+                           mute_seconds=settings.spam_mute_seconds),
+        )
+        dispatcher.startup.register(broadcaster.resume)
+        try:
+            if settings.metrics_port:
+                metrics = await serve_metrics(settings.metrics_port, running.engine, dispatcher)
+            await wait_for_telegram(running.bot)
+            if settings.webhook_url:
+                await serve_webhook(dispatcher, running.bot, settings, running.state, handle_signals=handle_signals)
+            else:
+                await poll(dispatcher, running.bot, handle_signals=handle_signals)
+        finally:
+            if metrics is not None:
+                await metrics.cleanup()
+    log.info("stopped")
+
+
+async def run_worker(settings: Settings, *, handle_signals: bool = True) -> None:
+    """`python main.py worker`: take delivery jobs from Redis until SIGINT/SIGTERM. Stopping takes no new
+    job, lets the running ones finish within SHUTDOWN_GRACE_SECONDS and puts the rest back on the queue
+    for another worker; a job is acknowledged only once it is done or handed back."""
+    async with services(settings) as (running, _):
+        running.tasks.serve(running.deliverer)
+        await wait_for_telegram(running.bot)
+        running.tasks.broker.is_worker_process = True
+        receiver = Receiver(
+            running.tasks.broker, max_async_tasks=settings.max_concurrent_deliveries, run_startup=False,
+            wait_tasks_timeout=settings.shutdown_grace_seconds + 10,
+        )
+        finished = asyncio.Event()
+        listening = asyncio.create_task(receiver.listen(finished))
+        stop = asyncio.Event()
+        if handle_signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        log.info("worker taking delivery jobs (up to %d at once)", settings.max_concurrent_deliveries)
+        try:
+            await asyncio.wait([listening, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            finished.set()
+            await asyncio.shield(running.deliveries.drain(settings.shutdown_grace_seconds))
+            await asyncio.shield(listening)  # the receiver waits for every job's acknowledgement
+            await running.repositories.downloads.flush()
     log.info("stopped")
 
 

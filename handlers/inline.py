@@ -22,7 +22,7 @@ from handlers.requests import submit
 from media_types import (
     Deliverer,
     DeliveryJob,
-    DeliveryQueue,
+    DeliveryTasks,
     caption,
     loading_keyboard,
     music_keyboard,
@@ -78,7 +78,7 @@ async def _cached_result(platform: Platform, item_id: str, deliverer: Deliverer,
     )
 
 
-async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, deliveries: DeliveryQueue,
+async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, tasks: DeliveryTasks,
                          i18n: I18nContext, bot: Bot) -> None:
     """Telegram reports the chosen result (inline feedback must be on: /setinlinefeedback in @BotFather)."""
     links = supported_links(result.query)
@@ -92,7 +92,7 @@ async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, deliv
     if result.result_id.startswith(f"{CACHED}:"):
         await deliverer.record_cached_inline(job, result.result_id.rsplit(":", 1)[1])
     else:
-        await submit([job], deliveries, deliverer, bot, i18n)
+        await submit([job], tasks, deliverer, bot, i18n)
 
 
 def create_router() -> Router:

@@ -16,7 +16,7 @@ import tiktok_api
 from data import Platform, Surface
 from data.models import Chat
 from handlers.requests import allowed, submit
-from media_types import Deliverer, DeliveryJob, DeliveryQueue, RetryButton, SpamGuard
+from media_types import Deliverer, DeliveryJob, DeliveryTasks, RetryButton, SpamGuard
 
 # Messages that carry media instead of a link.
 _MEDIA_KINDS = ("photo", "video", "voice", "audio", "video_note", "document", "sticker", "animation")
@@ -59,7 +59,7 @@ def _jobs(links: list[tuple[Platform, Any]], chat_id: int, chat_type: str, user_
 
 
 async def deliver_links(
-    message: Message, links: list[tuple[Platform, Any]], deliverer: Deliverer, deliveries: DeliveryQueue,
+    message: Message, links: list[tuple[Platform, Any]], deliverer: Deliverer, tasks: DeliveryTasks,
     spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot,
 ) -> None:
     sender = message.from_user.id if message.from_user else message.chat.id
@@ -67,11 +67,11 @@ async def deliver_links(
         return
     user_id = message.from_user.id if message.from_user else None
     jobs = _jobs(links, message.chat.id, message.chat.type, user_id, message.message_id, chat_settings, i18n)
-    await submit(jobs, deliveries, deliverer, bot, i18n)
+    await submit(jobs, tasks, deliverer, bot, i18n)
 
 
 async def retry(
-    callback: CallbackQuery, callback_data: RetryButton, deliverer: Deliverer, deliveries: DeliveryQueue,
+    callback: CallbackQuery, callback_data: RetryButton, deliverer: Deliverer, tasks: DeliveryTasks,
     spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot,
 ) -> None:
     """The retry button of a refused request: the same way in as a new message."""
@@ -85,7 +85,7 @@ async def retry(
         return
     jobs = _jobs([(platform, link)], message.chat.id, message.chat.type, callback.from_user.id, None,
                  chat_settings, i18n)
-    await submit(jobs, deliveries, deliverer, bot, i18n)
+    await submit(jobs, tasks, deliverer, bot, i18n)
 
 
 async def explain_what_to_send(message: Message, i18n: I18nContext) -> None:

@@ -14,14 +14,14 @@ from aiogram_i18n import I18nContext
 from data import Platform, Surface
 from data.models import Chat
 from handlers.requests import allowed, submit
-from media_types import Deliverer, DeliveryJob, DeliveryQueue, MusicButton, Noop, SlidePage, SpamGuard
+from media_types import Deliverer, DeliveryJob, DeliveryTasks, MusicButton, Noop, SlidePage, SpamGuard
 
 _ITEM_ID = re.compile(r"^[A-Za-z0-9_-]{5,64}$")  # TikTok ids are digits, Instagram codes are not
 _KNOWN_PLATFORMS = [platform.value for platform in Platform]
 
 
 async def send_sound(
-    callback: CallbackQuery, callback_data: MusicButton, deliverer: Deliverer, deliveries: DeliveryQueue,
+    callback: CallbackQuery, callback_data: MusicButton, deliverer: Deliverer, tasks: DeliveryTasks,
     spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot,
 ) -> None:
     platform = Platform(callback_data.platform)
@@ -44,7 +44,7 @@ async def send_sound(
         platform=platform, link=deliverer.item_url(platform, callback_data.item_id), surface=surface,
         language=i18n.locale, chat_id=chat_id, user_id=callback.from_user.id, reply_to=reply_to, sound=True,
     )
-    await submit([job], deliveries, deliverer, bot, i18n)
+    await submit([job], tasks, deliverer, bot, i18n)
 
 
 async def turn_page(callback: CallbackQuery, callback_data: SlidePage, deliverer: Deliverer, i18n: I18nContext) -> None:

@@ -12,7 +12,7 @@ from aiogram.types import ReplyParameters
 from aiogram_i18n import I18nContext
 
 from data import Surface
-from media_types import Deliverer, DeliveryJob, DeliveryQueue, SpamGuard, Verdict, retry_keyboard
+from media_types import Deliverer, DeliveryJob, DeliveryTasks, SpamGuard, Verdict, retry_keyboard
 
 log = logging.getLogger(__name__)
 
@@ -29,27 +29,28 @@ async def allowed(spam: SpamGuard, sender_id: int, links: int, bot: Bot, chat_id
     return verdict is Verdict.ALLOW
 
 
-async def submit(jobs: list[DeliveryJob], deliveries: DeliveryQueue, deliverer: Deliverer, bot: Bot,
+async def submit(jobs: list[DeliveryJob], tasks: DeliveryTasks, deliverer: Deliverer, bot: Bot,
                  i18n: I18nContext) -> None:
-    """Run every job the chat's quota admits, concurrently; a refused one gets a retry button in
-    private chats and nothing in groups (it is counted and logged)."""
+    """Submit every job the chat's quota admits (in one process they run here, concurrently; with Redis
+    they go to the workers); a refused one gets a retry button in private chats and nothing in groups (it
+    is counted and logged)."""
     admitted = []
     for job in jobs:
-        if await deliveries.admit(job):
+        if await tasks.admit(job):
             admitted.append(job)
             continue
         log.info("request %s for %s refused: %s", job.request_id, job.link,
-                 "shutting down" if deliveries.closing else "too many in flight")
+                 "shutting down" if tasks.closing else "too many in flight")
         if job.surface is Surface.PRIVATE and job.chat_id is not None:
-            await _refuse(job, deliveries, deliverer, bot, i18n)
-    await asyncio.gather(*(deliveries.run(job, deliverer.deliver) for job in admitted))
+            await _refuse(job, tasks, deliverer, bot, i18n)
+    await asyncio.gather(*(tasks.submit(job) for job in admitted))
 
 
-async def _refuse(job: DeliveryJob, deliveries: DeliveryQueue, deliverer: Deliverer, bot: Bot,
+async def _refuse(job: DeliveryJob, tasks: DeliveryTasks, deliverer: Deliverer, bot: Bot,
                   i18n: I18nContext) -> None:
     token = deliverer.retry_token(job)
     keyboard = retry_keyboard(job.platform.value, token, i18n.get) if token else None
-    text = i18n.get("shutdown-retry" if deliveries.closing else "queue-full")
+    text = i18n.get("shutdown-retry" if tasks.closing else "queue-full")
     reply = ReplyParameters(message_id=job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
     try:
         await bot.send_message(job.chat_id, text, reply_markup=keyboard, reply_parameters=reply)

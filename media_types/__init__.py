@@ -19,6 +19,7 @@ _EXPORTS = {
     "RetryButton": "media_types.texts",
     "retry_keyboard": "media_types.texts",
     "DeliveryQueue": "media_types.limits",
+    "DeliveryTasks": "media_types.jobs",
     "SpamGuard": "media_types.limits",
     "Verdict": "media_types.limits",
     "OutboundLimiter": "media_types.outbound",

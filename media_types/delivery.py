@@ -70,7 +70,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WRONG_FILE_ID = "wrong file identifier"
-FLIGHT_TTL = 900  # seconds a request may hold an item's fetch; its claim expires if its process dies
 FLIGHT_POLL = 0.2  # how often a request waiting for another one's fetch looks again
 FAILURE_MEMORY = 30  # seconds a fetch's failure is reported to the requests that waited for it
 UPLOAD_TIMEOUT = 900  # seconds for one media upload: 2000 MB to a local Bot API server is slow
@@ -259,16 +258,25 @@ class Deliverer:
         item = await client.resolve(client.parse_link(job.link), session)
         bind(item=item.item_id)
         flight = f"flight:{job.platform.value}:{item.item_id}:{variant}"
+        waited = False
         while True:
             cached = await self.cached(job.platform, item.item_id, variant)
             if cached is not None and await self._send_from_cache(job, item, variant, cached, send_cached, t):
                 return
-            if await self._state.claim(flight, FLIGHT_TTL, value=job.request_id):
-                break
+            if waited and (failure := await self._state.get(f"{flight}:failed")) is not None:
+                raise error_for(failure, f"{item.item_id}: {failure} (another request tried just now)")
+            async with self._state.lease(flight, job.request_id) as leading:
+                if leading:
+                    sent = await self._produce_once(job, client, item, session, t, variant, produce, flight)
+                    break
             log.info("%s is being fetched for another request; waiting for it", item.item_id)
             await self._wait_for(flight)
-            if (failure := await self._state.get(f"{flight}:failed")) is not None:
-                raise error_for(failure, f"{item.item_id}: {failure} (another request tried just now)")
+            waited = True
+        await self._record(job, item.item_id, sent.kind, cache_hit=False)
+
+    async def _produce_once(self, job: DeliveryJob, client: MediaClient, item: ItemRef, session: ProxySession,
+                            t: Translate, variant: str, produce: Callable, flight: str) -> CachedItem:
+        """The leader's fetch and upload; a failure is left for the waiting requests to report."""
         try:
             async with self._working(job):
                 sent = await produce(job, client, item, session, t)
@@ -276,9 +284,7 @@ class Deliverer:
         except MediaError as exc:
             await self._state.put(f"{flight}:failed", exc.reason, FAILURE_MEMORY)
             raise
-        finally:
-            await self._state.delete(flight)
-        await self._record(job, item.item_id, sent.kind, cache_hit=False)
+        return sent
 
     async def _wait_for(self, flight: str) -> None:
         """Until the request fetching the same item (in this process or another) is done."""

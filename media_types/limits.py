@@ -74,9 +74,11 @@ class DeliveryQueue:
             return False
         return True
 
-    async def run(self, job: DeliveryJob, work: Callable[[DeliveryJob], Awaitable[None]]) -> None:
-        """Wait for a global slot (first come, first served), then do the work; the chat's place is given
-        back whatever happens."""
+    async def run(self, job: DeliveryJob, work: Callable[[DeliveryJob], Awaitable[None]]) -> bool:
+        """Wait for a global slot (first come, first served), then do the work. True when the work ran to
+        its end; False when a shutdown took the request back before or during the work."""
+        if self.closing:
+            return False
         task = asyncio.current_task()
         try:
             self._waiting[task] = job
@@ -86,34 +88,37 @@ class DeliveryQueue:
                 self._running[task] = job
                 self._update_gauges()
                 await work(job)
+            return True
+        except asyncio.CancelledError:
+            if not self.closing:
+                raise
+            return False  # the drain's doing: the caller hands the request back
         finally:
             self._waiting.pop(task, None)
             self._running.pop(task, None)
             self._update_gauges()
-            await self._state.count_down(f"inflight:{self._owner(job)}")
+
+    async def release(self, job: DeliveryJob) -> None:
+        """Give the request's place in its chat's quota back (once, when it is finished for good)."""
+        await self._state.count_down(f"inflight:{self._owner(job)}")
 
     def _update_gauges(self) -> None:
         QUEUE_DEPTH.labels("waiting").set(len(self._waiting))
         QUEUE_DEPTH.labels("running").set(len(self._running))
 
-    async def drain(self, grace: float, abandoned: Callable[[DeliveryJob], Awaitable[None]]) -> None:
-        """Shutdown: take nothing new, hand back what has not started, give running deliveries `grace`
-        seconds to finish, then hand those back too. `abandoned` tells each request's chat."""
+    async def drain(self, grace: float) -> None:
+        """Shutdown: take nothing new, take back what has not started, give running deliveries `grace`
+        seconds to finish, then take those back too; run() tells each taken-back request's caller."""
         self.closing = True
-        waiting = dict(self._waiting)
+        waiting = list(self._waiting)
         for task in waiting:
             task.cancel()
         if self._running:
             log.info("waiting up to %.0f s for %d deliveries in flight", grace, len(self._running))
             await asyncio.wait(list(self._running), timeout=grace)
-        unfinished = dict(self._running)
+        unfinished = list(self._running)
         for task in unfinished:
             task.cancel()
         await asyncio.gather(*waiting, *unfinished, return_exceptions=True)
-        for job in [*waiting.values(), *unfinished.values()]:
-            try:
-                await abandoned(job)
-            except Exception:  # one chat we cannot tell must not keep the others (or the shutdown) waiting
-                log.exception("could not tell the chat of request %s about the shutdown", job.request_id)
         if waiting or unfinished:
-            log.info("shutdown handed back %d waiting and %d unfinished requests", len(waiting), len(unfinished))
+            log.info("shutdown took back %d waiting and %d unfinished requests", len(waiting), len(unfinished))
