@@ -10,7 +10,6 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
-
 from urllib.parse import urlsplit, urlunsplit
 
 from cachetools import TTLCache
@@ -24,6 +23,8 @@ log = logging.getLogger(__name__)
 
 
 class SharedState(ABC):
+    lease_ttl = LEASE_TTL
+
     @abstractmethod
     async def claim(self, key: str, ttl: float, value: str = "1") -> bool:
         """Set the key if nobody has: True for the first claimer only."""
@@ -53,10 +54,11 @@ class SharedState(ABC):
         """Release connections."""
 
     @contextlib.asynccontextmanager
-    async def lease(self, key: str, value: str = "1", ttl: float = LEASE_TTL) -> AsyncIterator[bool]:
+    async def lease(self, key: str, value: str = "1") -> AsyncIterator[bool]:
         """Claim the key for as long as the block runs: the claim is renewed every third of `ttl`, so work
         of any length keeps it, and a holder that dies (SIGKILL, lost machine) lets it go within `ttl`.
         Yields False, holding nothing, when somebody else holds it."""
+        ttl = self.lease_ttl
         if not await self.claim(key, ttl, value):
             yield False
             return
@@ -184,5 +186,8 @@ async def ensure_redis_reachable(url: str, timeout: float = 10.0) -> None:
         await redis.aclose()
 
 
-def create_state(redis_url: str | None) -> SharedState:
-    return RedisState(redis_url) if redis_url else LocalState()
+def create_state(redis_url: str | None, *, lease_ttl: float = LEASE_TTL) -> SharedState:
+    """`lease_ttl`: how soon a dead process's leases lapse; no later than its jobs go to another worker."""
+    state = RedisState(redis_url) if redis_url else LocalState()
+    state.lease_ttl = lease_ttl
+    return state

@@ -18,11 +18,11 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-from aiohttp import web
 from aiogram_i18n.cores import BaseCore
+from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from taskiq.receiver import Receiver
 from sqlalchemy.ext.asyncio import AsyncEngine
+from taskiq.receiver import Receiver
 
 from data import (
     ConfigError,
@@ -35,14 +35,14 @@ from data import (
     safe_url,
     session_factory,
 )
-from data.shared import SharedState, create_state
+from data.shared import LEASE_TTL, SharedState, create_state
 from handlers import create_dispatcher
 from handlers.i18n import create_i18n_core, translator
 from instagram_api import InstagramClient
 from media_types import Deliverer, DeliveryQueue, ImageProcessor, OutboundLimiter, SpamGuard, TelegramAnswers
+from media_types.broadcast import Broadcaster
 from media_types.jobs import DeliveryTasks, create_broker
 from media_types.texts import Translate
-from media_types.broadcast import Broadcaster
 from tiktok_api import TikTokClient
 
 log = logging.getLogger("bot")
@@ -167,7 +167,7 @@ async def services(settings: Settings) -> AsyncIterator[tuple[Services, BaseCore
     bot = create_bot(settings)
     clients = {Platform.TIKTOK: TikTokClient(settings), Platform.INSTAGRAM: InstagramClient(settings)}
     images = ImageProcessor()
-    state = create_state(settings.redis_url)
+    state = create_state(settings.redis_url, lease_ttl=min(LEASE_TTL, settings.worker_redelivery_seconds))
     broker = create_broker(settings.redis_url, redeliver_after=settings.worker_redelivery_seconds)
     try:
         await ensure_reachable(engine)
@@ -242,7 +242,8 @@ async def run_worker(settings: Settings, *, handle_signals: bool = True) -> None
     """`python main.py worker`: take delivery jobs from Redis until SIGINT/SIGTERM. Stopping takes no new
     job, lets the running ones finish within SHUTDOWN_GRACE_SECONDS and puts the rest back on the queue
     for another worker; a job is acknowledged only once it is done or handed back."""
-    async with services(settings) as (running, _):
+    async with services(settings) as (running, i18n_core):
+        await i18n_core.startup()  # in a bot process the dispatcher's i18n middleware loads the texts
         running.tasks.serve(running.deliverer)
         await wait_for_telegram(running.bot)
         running.tasks.broker.is_worker_process = True

@@ -350,12 +350,12 @@ class Deliverer:
                               workdir: Path, t: Translate) -> CachedItem:
         """Stream the best fitting format from the CDN straight into the upload."""
         rank_formats(video.formats, self._upload_limit)  # nothing fits: fail before any download
-        # The cover comes in while the video's CDN request is on its way; the upload starts with both.
-        cover = asyncio.create_task(self._thumbnail(client, video.cover, workdir, session))
         text = caption(video.description, video.item.url, t)
         has_music = video.music is not None and video.music.media is not None
         keyboard = music_keyboard(job.platform.value, video.item.item_id, t) if has_music else None
         reply = _Reply(self._reply(job))
+        # The cover comes in while the video's CDN request is on its way; the upload starts with both.
+        cover = asyncio.create_task(self._thumbnail(client, video.cover, workdir, session))
 
         async def upload(chosen: VideoFormat, stream: MediaStream) -> Message:
             thumbnail = await cover
@@ -380,6 +380,7 @@ class Deliverer:
             message = await client.stream_video(video, session, upload, max_bytes=self._upload_limit)
         finally:
             cover.cancel()
+            await asyncio.gather(cover, return_exceptions=True)  # done before its directory goes
         if job.surface is Surface.INLINE:
             await self._bot.edit_message_media(
                 inline_message_id=job.inline_message_id,

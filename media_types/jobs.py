@@ -45,6 +45,9 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                     self.queue_name, self.consumer_group_name, self.consumer_name,
                     min_idle_time=self.idle_timeout, count=self.unacknowledged_batch_size,
                 )
+                if claimed:
+                    log.warning("took over %d job(s) left unacknowledged for %.0f s: a worker died or stalled",
+                                len(claimed), self.idle_timeout / 1000)
                 fetched = [] if claimed else await redis.xreadgroup(
                     self.consumer_group_name, self.consumer_name, {self.queue_name: ">"},
                     block=self.block, count=self.count,

@@ -14,6 +14,8 @@ from data.config import Settings
 # PostgreSQL runs on every development and CI machine (trust auth, database `test`).
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Redis runs there too; each pytest-xdist worker takes a database of its own (Redis has 16).
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 
 async def _admin_connection() -> asyncpg.Connection:
@@ -46,6 +48,30 @@ async def postgres_url() -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture
+async def redis_url(worker_id: str) -> AsyncIterator[str]:
+    """An empty Redis database of this test's own (per xdist worker), emptied again afterwards."""
+    from redis.asyncio import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    database = 1 + int(worker_id.removeprefix("gw")) % 15 if worker_id.startswith("gw") else 1
+    url = f"{REDIS_URL}/{database}"
+    redis = Redis.from_url(url)
+    try:
+        await redis.flushdb()
+    except RedisDown as exc:
+        message = f"Redis at {REDIS_URL} is required for this test: {exc}"
+        await redis.aclose()
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        yield url
+    finally:
+        await redis.flushdb()
+        await redis.aclose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -73,6 +73,8 @@ def test_admin_ids_accept_json_or_commas(monkeypatch: pytest.MonkeyPatch, raw: s
         ({"BOT_TOKEN": "1:a", "TG_SERVER": "localhost:8081"}, "TG_SERVER: must be an http"),
         ({"BOT_TOKEN": "1:a", "LOG_LEVEL": "chatty"}, "LOG_LEVEL:"),
         ({"BOT_TOKEN": "1:a", "TG_SERVER_LOCAL": "maybe"}, "TG_SERVER_LOCAL: must be true or false"),
+        ({"BOT_TOKEN": "1:a", "REDIS_URL": "localhost:6379"}, "REDIS_URL: must be a redis://"),
+        ({"BOT_TOKEN": "1:a", "WORKER_REDELIVERY_SECONDS": "0"}, "WORKER_REDELIVERY_SECONDS:"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, env: dict, expected: str) -> None:
@@ -84,10 +86,10 @@ def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, env: dict
     assert "\n" not in str(error.value)
 
 
-def _run_main(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+def _run_main(tmp_path: Path, *command: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in CONTRACT}
     return subprocess.run(
-        [sys.executable, str(ROOT / "main.py")], cwd=tmp_path, env={**clean, **env},
+        [sys.executable, str(ROOT / "main.py"), *command], cwd=tmp_path, env={**clean, **env},
         capture_output=True, text=True, timeout=60,
     )
 
@@ -100,10 +102,14 @@ def _run_main(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
         ({"BOT_TOKEN": "123:abc", "PROXY_FILE": "missing.txt"}, "configuration error: PROXY_FILE: file 'missing.txt' does not exist"),
         ({"BOT_TOKEN": "123:abc", "DB_URL": "postgresql://bot:hunter2@127.0.0.1:1/bot"},
          "configuration error: DB_URL: cannot connect to postgresql+asyncpg://bot:***@127.0.0.1:1/bot"),
+        ({"BOT_TOKEN": "123:abc", "REDIS_URL": "redis://:hunter2@127.0.0.1:1/0"},
+         "configuration error: REDIS_URL: cannot connect to redis://***@127.0.0.1:1/0"),
+        ({"BOT_TOKEN": "123:abc", "COMMAND": "worker"}, "configuration error: REDIS_URL: is required by `main.py worker`"),
     ],
 )
 def test_main_reports_bad_configuration_in_one_line(tmp_path: Path, env: dict, expected: str) -> None:
-    result = _run_main(tmp_path, **env)
+    command = [env["COMMAND"]] if "COMMAND" in env else []
+    result = _run_main(tmp_path, *command, **{k: v for k, v in env.items() if k != "COMMAND"})
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(expected), result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

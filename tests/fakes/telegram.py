@@ -67,6 +67,7 @@ SEND_MEDIA_METHODS = {
     "sendPhoto": "photo", "sendVideo": "video", "sendAudio": "audio", "sendDocument": "document",
     "sendAnimation": "animation", "sendVoice": "voice", "sendVideoNote": "video_note",
 }
+HELD_METHODS = {*SEND_MEDIA_METHODS, "sendMediaGroup"}
 MEDIA_METADATA = ("width", "height", "duration", "length", "performer", "title")
 CHAT_ACTIONS = {
     "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
@@ -712,6 +713,11 @@ class FakeTelegram(BackgroundServer):
         self._webhook: dict[str, Any] | None = None
         self._webhook_task: asyncio.Task | None = None
         self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status) of every POST
+        # Holding media sends (to kill a bot process at a known point): the client ports of the calls held
+        # now, and of those whose client was gone when they were let go (they are not executed).
+        self._holding = False
+        self._held: list[int] = []
+        self.abandoned_ports: list[int] = []
         self._handlers: dict[str, Callable[[str, dict[str, Any], dict[str, UploadedFile]], Any]] = {
             "getMe": lambda *_: self._bot_user(full=True),
             "deleteWebhook": self._delete_webhook,
@@ -763,6 +769,9 @@ class FakeTelegram(BackgroundServer):
     # ----------------------------------------------------------------------- HTTP
 
     async def _handle_api(self, request: web.Request) -> web.Response:
+        held = self._holding and request.match_info["method"] in HELD_METHODS
+        if held and not await self._held_until_let_go(request):
+            return web.Response(status=499)
         call = Call(method=request.match_info["method"], params={}, files={}, at=time.monotonic())
         with self._lock:
             latency, pacer = self._latency, _Pacer(self._upload_bandwidth)
@@ -908,6 +917,41 @@ class FakeTelegram(BackgroundServer):
             raise ValueError("latency and bandwidth must not be negative")
         with self._lock:
             self._latency, self._upload_bandwidth = latency, bandwidth or None
+
+    # ----------------------------------------------------------------------- holding media sends
+
+    def hold_media_sends(self) -> None:
+        """Media sends arriving from now on wait, unread, until let_go(): a test can then kill the process
+        that sent one mid-upload, with none of that process's sends half done anywhere else."""
+        with self._lock:
+            self._holding = True
+
+    def held_ports(self) -> list[int]:
+        """The client (source) ports of the media sends held now."""
+        with self._lock:
+            return list(self._held)
+
+    def let_go(self) -> None:
+        with self._lock:
+            self._holding = False
+
+    async def _held_until_let_go(self, request: web.Request) -> bool:
+        """False when the client went away while its call was held (the call is dropped, as Telegram
+        would never have seen it)."""
+        port = request.transport.get_extra_info("peername")[1]
+        with self._lock:
+            self._held.append(port)
+        try:
+            while self._holding and not self._closing:
+                await asyncio.sleep(0.02)
+        finally:
+            with self._lock:
+                self._held.remove(port)
+        if request.transport is None or request.transport.is_closing():
+            with self._lock:
+                self.abandoned_ports.append(port)
+            return False
+        return True
 
     # ----------------------------------------------------------------------- scripting
 

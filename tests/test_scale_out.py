@@ -1,0 +1,131 @@
+"""Scale out, as operators run it: two `python main.py` bots in webhook mode behind a round-robin load
+balancer, two `python main.py worker` processes, the real Redis and PostgreSQL, the offline TikTok. One
+worker is killed (SIGKILL) in the middle of an upload; every request is still delivered exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+
+from tests.fakes import media
+from tests.fakes.balancer import RoundRobinBalancer
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.world import ProxyConfig, TikTokWorld
+from tests.harness import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "4321:scale-out-process-token"
+SECRET = "balanced-hook-secret"
+PROXY_PASSWORD = "sc4le-pr0xy-pass"
+CHATS = [7000 + n for n in range(20)]
+LINKS_PER_CHAT = 5
+ITEMS = 25  # 100 requests for 25 videos: each asked by four chats, often at the same moment
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("w") as output:
+        return subprocess.Popen([sys.executable, str(ROOT / "main.py"), *command], cwd=log.parent,
+                                env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+async def wait_until(check, timeout: float, what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.1)
+
+
+def ports_of(process: subprocess.Popen) -> set[int]:
+    return {c.laddr.port for c in psutil.Process(process.pid).net_connections(kind="tcp") if c.laddr}
+
+
+def replies(telegram: FakeTelegram) -> dict[tuple[int, int], int]:
+    """Successful sendVideo calls per (chat, message replied to)."""
+    counts: dict[tuple[int, int], int] = {}
+    for call in telegram.calls_to("sendVideo"):
+        if call.ok:
+            key = (call.params["chat_id"], call.params["reply_parameters"]["message_id"])
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+async def test_two_bots_and_two_workers_deliver_every_request_once_when_a_worker_dies(
+        tmp_path, redis_url, postgres_url) -> None:
+    bot_ports = [free_port(), free_port()]
+    with (TikTokWorld({"paid": ProxyConfig(username="buyer", password=PROXY_PASSWORD)}) as world,
+          FakeTelegram(token=TOKEN) as telegram,
+          RoundRobinBalancer([f"http://127.0.0.1:{port}" for port in bot_ports]) as balancer):
+        videos = [world.tiktok.add_video(str(7400000000000000000 + n)) for n in range(ITEMS)]
+        world.tiktok.shape("cdn", latency=0.2, bandwidth=2e6)  # downloads take a moment: work is in flight
+        env = {**world.env(), "BOT_TOKEN": TOKEN, "TG_SERVER": telegram.base_url, "DB_URL": postgres_url,
+               "REDIS_URL": redis_url, "LOG_LEVEL": "INFO", "WEBHOOK_URL": f"{balancer.url}/hook",
+               "WEBHOOK_SECRET": SECRET, "WEBHOOK_HOST": "127.0.0.1", "MAX_USER_QUEUE_SIZE": "10",
+               "MAX_CONCURRENT_DELIVERIES": "4", "WORKER_REDELIVERY_SECONDS": "3",
+               "SHUTDOWN_GRACE_SECONDS": "5"}
+        logs = {name: tmp_path / f"{name}.log" for name in ("bot1", "bot2", "worker1", "worker2")}
+        processes = {
+            "bot1": start([], {**env, "WEBHOOK_PORT": str(bot_ports[0])}, logs["bot1"]),
+            "bot2": start([], {**env, "WEBHOOK_PORT": str(bot_ports[1])}, logs["bot2"]),
+            "worker1": start(["worker"], env, logs["worker1"]),
+            "worker2": start(["worker"], env, logs["worker2"]),
+        }
+        try:
+            await wait_until(lambda: all("webhook" in logs[b].read_text() for b in ("bot1", "bot2"))
+                             and all("taking delivery jobs" in logs[w].read_text() for w in ("worker1", "worker2")),
+                             90, "every process to start")
+            requests = [telegram.private_message(chat, videos[(i * LINKS_PER_CHAT + k) % ITEMS].url)
+                        for k in range(LINKS_PER_CHAT) for i, chat in enumerate(CHATS)]
+            await wait_until(lambda: len(replies(telegram)) >= 30, 120, "the first 30 deliveries")
+
+            # Kill worker1 while one of its uploads is on the wire: every media send is held unread from
+            # now on, so no other send of worker1 can be half way through when it dies.
+            telegram.hold_media_sends()
+            victim = processes["worker1"]
+            await wait_until(lambda: set(telegram.held_ports()) & ports_of(victim), 60,
+                             "an upload of worker1 to be held")
+            await asyncio.sleep(1)  # whatever worker1 had finished is written down by now
+            os.killpg(victim.pid, signal.SIGKILL)  # with its image workers
+            victim.wait(timeout=10)
+            await asyncio.sleep(0.5)  # the fake sees worker1's connections closed
+            telegram.let_go()
+            await wait_until(lambda: len(replies(telegram)) >= len(requests), 180, "every request delivered")
+
+            # Telegram delivers at least once: the same update again, through the balancer to either bot.
+            repeated = requests[0]
+            telegram.redeliver(repeated)
+            late = telegram.private_message(CHATS[0], videos[0].url)
+            await wait_until(lambda: (CHATS[0], late["message"]["message_id"]) in replies(telegram), 60,
+                             "the request after the repeat")
+        finally:
+            for process in processes.values():
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGTERM)
+            codes = {name: process.wait(timeout=60) for name, process in processes.items()}
+        outputs = {name: log.read_text() for name, log in logs.items()}
+
+    counts = replies(telegram)
+    expected = {(r["message"]["chat"]["id"], r["message"]["message_id"]) for r in [*requests, late]}
+    assert set(counts) == expected
+    assert all(count == 1 for count in counts.values()), {k: c for k, c in counts.items() if c != 1}
+    assert telegram.abandoned_ports, "worker1 died with an upload in flight"
+    assert "took over 1 job(s) left unacknowledged" in outputs["worker2"]
+    assert any(status == 200 for update_id, status in telegram.webhook_deliveries
+               if update_id == repeated["update_id"])
+    assert sum(1 for update_id, _ in telegram.webhook_deliveries if update_id == repeated["update_id"]) >= 2
+    uploads = [call.upload("video") for call in telegram.calls_to("sendVideo") if call.ok and call.files]
+    assert uploads and all(upload.data == media.sample("h264.mp4") for upload in uploads)
+    assert len(uploads) < ITEMS + 5  # each item fetched about once across both workers (single flight)
+    assert len(telegram.calls_to("setWebhook")) == 1
+    assert set(balancer.forwarded) == {f"http://127.0.0.1:{port}" for port in bot_ports}
+    assert codes["worker1"] == -signal.SIGKILL
+    assert all(codes[name] == 0 for name in ("bot1", "bot2", "worker2")), outputs
+    for name, output in outputs.items():
+        assert TOKEN.split(":")[1] not in output and PROXY_PASSWORD not in output and SECRET not in output, name
+        assert "Traceback" not in output, output

@@ -1,0 +1,75 @@
+"""The state every bot process agrees on, in memory and in the real Redis: the same behaviour from both."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from data.shared import LocalState, RedisState, SharedState
+
+
+@pytest.fixture(params=["memory", "redis"])
+def where(request: pytest.FixtureRequest) -> str | None:
+    return None if request.param == "memory" else request.getfixturevalue("redis_url")
+
+
+@pytest.fixture
+async def state(where: str | None):
+    shared = LocalState() if where is None else RedisState(where)
+    yield shared
+    await shared.close()
+
+
+async def test_a_key_is_claimed_once_and_expires(state: SharedState) -> None:
+    assert await state.claim("update:1", 0.3)
+    assert not await state.claim("update:1", 0.3)
+    assert await state.claim("update:2", 0.3)
+    await asyncio.sleep(0.4)
+    assert await state.claim("update:1", 0.3)
+
+
+async def test_values_are_put_read_and_deleted(state: SharedState) -> None:
+    assert await state.get("media:x") is None
+    await state.put("media:x", '[{"kind": "video"}]', 10)
+    assert await state.get("media:x") == '[{"kind": "video"}]'
+    await state.delete("media:x")
+    assert await state.get("media:x") is None
+
+
+async def test_places_are_counted_up_to_the_limit_and_given_back(state: SharedState) -> None:
+    assert [await state.count_up("inflight:7", 2, 60) for _ in range(3)] == [True, True, False]
+    await state.count_down("inflight:7")
+    assert await state.count_up("inflight:7", 2, 60)
+    assert not await state.count_up("inflight:7", 2, 60)
+    for _ in range(2):
+        await state.count_down("inflight:7")
+    assert await state.count_up("inflight:7", 1, 60)
+
+
+async def test_hits_are_counted_per_window(state: SharedState) -> None:
+    counts = [await state.hits("spam:9", 60) for _ in range(4)]
+    assert counts in ([1, 2, 3, 4], [1, 2, 3, 1], [1, 2, 1, 2], [1, 1, 2, 3])  # a window may turn over
+    assert await state.hits("spam:10", 60) == 1
+
+
+async def test_a_lease_is_held_while_its_block_runs_and_renewed_past_its_ttl(state: SharedState) -> None:
+    state.lease_ttl = 0.3
+    async with state.lease("job:a", "first") as mine:
+        assert mine
+        await asyncio.sleep(0.8)  # longer than the ttl: renewals keep it
+        async with state.lease("job:a", "second") as theirs:
+            assert not theirs
+        assert await state.get("job:a") == "first"
+    async with state.lease("job:a", "second") as theirs:
+        assert theirs
+
+
+async def test_a_dead_holders_claim_lapses_within_the_lease_ttl(state: SharedState) -> None:
+    state.lease_ttl = 0.3
+    assert await state.claim("job:b", state.lease_ttl, "died")  # what a killed process leaves behind
+    async with state.lease("job:b") as mine:
+        assert not mine
+    await asyncio.sleep(0.4)
+    async with state.lease("job:b") as mine:
+        assert mine
