@@ -312,6 +312,8 @@ class MediaCacheRepository:
         return entry.file_ids
 
     async def put(self, platform: Platform, item_id: str, variant: str, file_ids: list[dict]) -> None:
+        """Indexed first: the requests waiting for this item look there the moment it is sent."""
+        await self._state.put(self._key(platform, item_id, variant), json.dumps(file_ids), self.INDEX_TTL)
         async with self._sessions.begin() as session:
             insert = _insert_for(session)
             await session.execute(
@@ -323,7 +325,6 @@ class MediaCacheRepository:
                     set_={"file_ids": file_ids, "created_at": datetime.now(UTC)},
                 )
             )
-        await self._state.put(self._key(platform, item_id, variant), json.dumps(file_ids), self.INDEX_TTL)
 
     async def drop(self, platform: Platform, item_id: str, variant: str) -> None:
         await self._state.delete(self._key(platform, item_id, variant))

@@ -1,4 +1,5 @@
-"""The running bot: builds the long-lived objects (engine, Bot, Dispatcher) and polls until stopped."""
+"""The running processes: the bot (long polling or webhook) and the delivery worker. Both build the same
+long-lived objects (engine, Bot, clients, shared state, task queue) and close them when stopped."""
 
 from __future__ import annotations
 
@@ -226,7 +227,10 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
         dispatcher.startup.register(broadcaster.resume)
         try:
             if settings.metrics_port:
-                metrics = await serve_metrics(settings.metrics_port, running.engine, dispatcher)
+                def taking_updates() -> str | None:  # aiogram holds the lock while polling; no public flag
+                    return None if settings.webhook_url or dispatcher._running_lock.locked() else "not polling"
+
+                metrics = await serve_metrics(settings.metrics_port, running.engine, taking_updates)
             await wait_for_telegram(running.bot)
             if settings.webhook_url:
                 await serve_webhook(dispatcher, running.bot, settings, running.state, handle_signals=handle_signals)
@@ -253,6 +257,9 @@ async def run_worker(settings: Settings, *, handle_signals: bool = True) -> None
         )
         finished = asyncio.Event()
         listening = asyncio.create_task(receiver.listen(finished))
+        metrics = await serve_metrics(settings.metrics_port, running.engine,
+                                      lambda: "not taking jobs" if listening.done() else None,
+                                      ) if settings.metrics_port else None
         stop = asyncio.Event()
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -263,21 +270,24 @@ async def run_worker(settings: Settings, *, handle_signals: bool = True) -> None
         finally:
             finished.set()
             await asyncio.shield(running.deliveries.drain(settings.shutdown_grace_seconds))
-            await asyncio.shield(listening)  # the receiver waits for every job's acknowledgement
-            await running.repositories.downloads.flush()
+            try:  # the receiver waits for every job's acknowledgement; if it failed (Redis gone), exit with
+                await asyncio.shield(listening)  # its error, for the supervisor to restart the worker
+            finally:
+                await running.repositories.downloads.flush()
+                if metrics is not None:
+                    await metrics.cleanup()
     log.info("stopped")
 
 
-async def serve_metrics(port: int, engine: AsyncEngine, dispatcher: Dispatcher) -> web.AppRunner:
-    """Prometheus metrics on /metrics and a health check on /healthz (polling and the database)."""
+async def serve_metrics(port: int, engine: AsyncEngine, working: Callable[[], str | None]) -> web.AppRunner:
+    """Prometheus metrics on /metrics and a health check on /healthz: the process's own work (`working`
+    names what is wrong, if anything) and the database."""
 
     async def metrics(_request: web.Request) -> web.Response:
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(_request: web.Request) -> web.Response:
-        problems = []
-        if not dispatcher._running_lock.locked():  # aiogram holds it while polling; there is no public flag
-            problems.append("not polling")
+        problems = [problem] if (problem := working()) else []
         try:
             await ensure_reachable(engine, timeout=3)
         except ConfigError:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import psutil
 
 from tests.fakes import media
@@ -58,7 +59,7 @@ def replies(telegram: FakeTelegram) -> dict[tuple[int, int], int]:
 
 async def test_two_bots_and_two_workers_deliver_every_request_once_when_a_worker_dies(
         tmp_path, redis_url, postgres_url) -> None:
-    bot_ports = [free_port(), free_port()]
+    bot_ports, metrics_port = [free_port(), free_port()], free_port()
     with (TikTokWorld({"paid": ProxyConfig(username="buyer", password=PROXY_PASSWORD)}) as world,
           FakeTelegram(token=TOKEN) as telegram,
           RoundRobinBalancer([f"http://127.0.0.1:{port}" for port in bot_ports]) as balancer):
@@ -74,7 +75,7 @@ async def test_two_bots_and_two_workers_deliver_every_request_once_when_a_worker
             "bot1": start([], {**env, "WEBHOOK_PORT": str(bot_ports[0])}, logs["bot1"]),
             "bot2": start([], {**env, "WEBHOOK_PORT": str(bot_ports[1])}, logs["bot2"]),
             "worker1": start(["worker"], env, logs["worker1"]),
-            "worker2": start(["worker"], env, logs["worker2"]),
+            "worker2": start(["worker"], {**env, "METRICS_PORT": str(metrics_port)}, logs["worker2"]),
         }
         try:
             await wait_until(lambda: all("webhook" in logs[b].read_text() for b in ("bot1", "bot2"))
@@ -103,6 +104,8 @@ async def test_two_bots_and_two_workers_deliver_every_request_once_when_a_worker
             late = telegram.private_message(CHATS[0], videos[0].url)
             await wait_until(lambda: (CHATS[0], late["message"]["message_id"]) in replies(telegram), 60,
                              "the request after the repeat")
+            async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{metrics_port}/healthz") as health:
+                assert health.status == 200, await health.text()
         finally:
             for process in processes.values():
                 if process.poll() is None:
