@@ -48,7 +48,7 @@ class RedactSecrets(logging.Filter):
 
 
 # Libraries whose INFO lines are noise in our logs.
-_CHATTY = ("alembic", "aiogram.event", "asyncio")
+_CHATTY = ("alembic", "aiogram.event", "asyncio", "taskiq")
 
 
 def configure_logging(level: str, secrets: Iterable[str], *, quiet: Iterable[str] = ()) -> None:

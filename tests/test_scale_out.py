@@ -132,3 +132,36 @@ async def test_two_bots_and_two_workers_deliver_every_request_once_when_a_worker
     for name, output in outputs.items():
         assert TOKEN.split(":")[1] not in output and PROXY_PASSWORD not in output and SECRET not in output, name
         assert "Traceback" not in output, output
+
+
+async def test_a_worker_stopped_mid_delivery_puts_the_job_back_for_the_next_one(
+        tmp_path, redis_url, postgres_url) -> None:
+    with TikTokWorld() as world, FakeTelegram(token=TOKEN) as telegram:
+        video = world.tiktok.add_video("7400000000000000999")
+        world.tiktok.fail_next("/video/tos/", status=None, delay=5)  # the CDN is slow to answer
+        env = {**world.env(), "BOT_TOKEN": TOKEN, "TG_SERVER": telegram.base_url, "DB_URL": postgres_url,
+               "REDIS_URL": redis_url, "LOG_LEVEL": "INFO", "SHUTDOWN_GRACE_SECONDS": "0.5"}
+        logs = {name: tmp_path / f"{name}.log" for name in ("bot", "first", "second")}
+        bot = start([], env, logs["bot"])
+        first = start(["worker"], env, logs["first"])
+        second = None
+        try:
+            await telegram.await_polling(timeout=90)
+            await wait_until(lambda: "taking delivery jobs" in logs["first"].read_text(), 90, "the first worker")
+            request = telegram.private_message(CHATS[0], video.url)
+            await wait_until(world.tiktok.cdn_hits, 60, "the download to start")
+            os.killpg(first.pid, signal.SIGTERM)
+            assert first.wait(timeout=30) == 0
+            assert telegram.calls_to("sendVideo") == []
+            second = start(["worker"], env, logs["second"])
+            [sent] = await telegram.await_for("sendVideo", timeout=90)
+        finally:
+            for process in (bot, first, second):
+                if process is not None and process.poll() is None:
+                    os.killpg(process.pid, signal.SIGTERM)
+                    process.wait(timeout=60)
+    assert "handed back to the queue" in logs["first"].read_text()
+    assert "took over" not in logs["second"].read_text()  # a fresh job, not a redelivery after a timeout
+    assert sent.ok and sent.params["reply_parameters"]["message_id"] == request["message"]["message_id"]
+    assert sent.upload("video").data == media.sample("h264.mp4")
+    assert telegram.calls_to("sendMessage") == []  # nobody was told to try again: the job was never lost
