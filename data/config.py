@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -170,9 +170,12 @@ class Settings(PipelineSettings):
         return (2000 if self.tg_server_local else 50) * 1024 * 1024
 
     def secrets(self) -> list[str]:
-        """Strings that must never reach a log line: the token and every proxy password."""
+        """Strings that must never reach a log line: the token, the webhook secret, the Redis password and
+        every proxy password."""
         webhook = [self.webhook_secret.get_secret_value()] if self.webhook_secret else []
-        return [self.bot_token.get_secret_value(), *webhook, *super().secrets()]
+        redis = urlsplit(self.redis_url or "")
+        redis_passwords = [unquote(redis.password or ""), *parse_qs(redis.query).get("password", [])]
+        return [self.bot_token.get_secret_value(), *webhook, *filter(None, redis_passwords), *super().secrets()]
 
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")

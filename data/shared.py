@@ -14,6 +14,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from cachetools import TTLCache
 from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import LockError, LockNotOwnedError, RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from data.config import ConfigError
 
@@ -53,31 +59,11 @@ class SharedState(ABC):
     async def close(self) -> None:
         """Release connections."""
 
-    @contextlib.asynccontextmanager
-    async def lease(self, key: str, value: str = "1") -> AsyncIterator[bool]:
-        """Claim the key for as long as the block runs: the claim is renewed every third of `ttl`, so work
-        of any length keeps it, and a holder that dies (SIGKILL, lost machine) lets it go within `ttl`.
-        Yields False, holding nothing, when somebody else holds it."""
-        ttl = self.lease_ttl
-        if not await self.claim(key, ttl, value):
-            yield False
-            return
-        renewing = asyncio.create_task(self._renew(key, value, ttl))
-        try:
-            yield True
-        finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
-            await asyncio.shield(self.delete(key))
-
-    async def _renew(self, key: str, value: str, ttl: float) -> None:
-        while True:
-            await asyncio.sleep(ttl / 3)
-            try:
-                await self.put(key, value, ttl)
-            except Exception:  # Redis away for a moment: the next renewal may get through
-                log.warning("could not renew the lease on %s", key, exc_info=True)
+    @abstractmethod
+    def lease(self, key: str) -> contextlib.AbstractAsyncContextManager[bool]:
+        """Hold the key for as long as the block runs (yields False, holding nothing, when somebody else
+        holds it). With Redis the hold is renewed every third of `lease_ttl`, so work of any length keeps
+        it, and a holder that dies (SIGKILL, lost machine) lets it go within `lease_ttl`."""
 
 
 class LocalState(SharedState):
@@ -134,10 +120,46 @@ class LocalState(SharedState):
         await self.put(bucket, str(count), window)
         return count
 
+    @contextlib.asynccontextmanager
+    async def lease(self, key: str) -> AsyncIterator[bool]:
+        """In one process a holder cannot die and leave its lease behind: no renewals needed."""
+        if not await self.claim(key, 365 * 86400):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            await self.delete(key)
+
+
+# Take a place only while fewer than the limit are taken; the expiry (a crashed holder's places come back)
+# is pushed out only by a place actually taken, so a chat that keeps asking cannot keep a leak alive.
+_COUNT_UP = """
+local taken = redis.call('INCR', KEYS[1])
+if taken > tonumber(ARGV[1]) then
+  redis.call('DECR', KEYS[1])
+  return 0
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+_COUNT_DOWN = """
+if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end
+"""
+
+
+def redis_options() -> dict:
+    """Connection options for every Redis client of the bot: a blip (failover, restart) is retried with
+    backoff for a few seconds instead of failing the request or the worker."""
+    return {"retry": Retry(ExponentialBackoff(cap=2.0, base=0.1), retries=6),
+            "retry_on_error": [RedisConnectionError, RedisTimeoutError], "health_check_interval": 30}
+
 
 class RedisState(SharedState):
     def __init__(self, url: str) -> None:
-        self._redis = Redis.from_url(url, decode_responses=True)
+        self._redis = Redis.from_url(url, decode_responses=True, **redis_options())
+        self._count_up = self._redis.register_script(_COUNT_UP)
+        self._count_down = self._redis.register_script(_COUNT_DOWN)
 
     async def claim(self, key: str, ttl: float, value: str = "1") -> bool:
         return bool(await self._redis.set(PREFIX + key, value, nx=True, px=int(ttl * 1000)))
@@ -152,16 +174,10 @@ class RedisState(SharedState):
         await self._redis.delete(PREFIX + key)
 
     async def count_up(self, key: str, limit: int, ttl: float) -> bool:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            count, _ = await pipe.incr(PREFIX + key).pexpire(PREFIX + key, int(ttl * 1000)).execute()
-        if count > limit:
-            await self._redis.decr(PREFIX + key)
-            return False
-        return True
+        return bool(await self._count_up(keys=[PREFIX + key], args=[limit, int(ttl * 1000)]))
 
     async def count_down(self, key: str) -> None:
-        if await self._redis.decr(PREFIX + key) <= 0:
-            await self._redis.delete(PREFIX + key)
+        await self._count_down(keys=[PREFIX + key])
 
     async def hits(self, key: str, window: float) -> int:
         bucket = f"{PREFIX}{key}:{int(time.time() // window)}"
@@ -169,8 +185,49 @@ class RedisState(SharedState):
             count, _ = await pipe.incr(bucket).pexpire(bucket, int(window * 1000) + 1000).execute()
         return int(count)
 
+    @contextlib.asynccontextmanager
+    async def lease(self, key: str) -> AsyncIterator[bool]:
+        """redis-py's Lock: a token of our own, extended and released only while it is still ours."""
+        lock = self._redis.lock(PREFIX + key, timeout=self.lease_ttl, blocking=False, thread_local=False)
+        if not await lock.acquire():
+            yield False
+            return
+        renewing = asyncio.create_task(self._keep(lock, key, asyncio.current_task()))
+        try:
+            yield True
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            with contextlib.suppress(LockError):  # already lapsed: nothing of ours to remove
+                await asyncio.shield(lock.release())
+
+    async def _keep(self, lock: Lock, key: str, holder: asyncio.Task) -> None:
+        """Renew the lease; if it lapsed (a stall longer than its ttl) take it again, and if somebody else
+        took it meanwhile, stop the holder's work: two processes must not do the same job."""
+        while True:
+            await asyncio.sleep(self.lease_ttl / 3)
+            try:
+                await lock.reacquire()
+            except LockNotOwnedError:
+                if not await lock.acquire():
+                    log.error("lost the lease on %s to another process; stopping this work", key)
+                    holder.cancel()
+                    return
+                log.warning("the lease on %s had lapsed; taken again", key)
+            except RedisError as exc:  # Redis away for longer than the retries: the next turn may get through
+                log.warning("could not renew the lease on %s: %s", key, exc)
+
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def safe_redis_url(url: str) -> str:
+    """The URL without credentials (user info or a password query parameter), for messages."""
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port or 6379}" if parts.hostname else ""
+    return urlunsplit((parts.scheme, f"***@{where}" if parts.username or parts.password else where,
+                       parts.path, "", ""))
 
 
 async def ensure_redis_reachable(url: str, timeout: float = 10.0) -> None:
@@ -179,9 +236,7 @@ async def ensure_redis_reachable(url: str, timeout: float = 10.0) -> None:
     try:
         await redis.ping()
     except Exception as exc:  # noqa: BLE001 - any client error means the same to the operator
-        parts = urlsplit(url)
-        shown = parts._replace(netloc=f"***@{parts.hostname}:{parts.port or 6379}") if parts.password else parts
-        raise ConfigError(f"REDIS_URL: cannot connect to {urlunsplit(shown)}: {exc}") from None
+        raise ConfigError(f"REDIS_URL: cannot connect to {safe_redis_url(url)}: {exc}") from None
     finally:
         await redis.aclose()
 

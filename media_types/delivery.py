@@ -72,6 +72,7 @@ T = TypeVar("T")
 WRONG_FILE_ID = "wrong file identifier"
 FLIGHT_POLL = 0.2  # how often a request waiting for another one's fetch looks again
 FAILURE_MEMORY = 30  # seconds a fetch's failure is reported to the requests that waited for it
+DONE_TTL = 24 * 3600  # seconds a finished request is remembered, against a late repeat of its job
 UPLOAD_TIMEOUT = 900  # seconds for one media upload: 2000 MB to a local Bot API server is slow
 BLOCKED = "bot was blocked by the user"
 FAILURE_REACTION = "😢"
@@ -92,6 +93,11 @@ class DeliveryJob:
     inline_message_id: str | None = None
     sound: bool = False  # the item's sound (the music button) instead of its media
     request_id: str = field(default_factory=lambda: secrets.token_hex(6))
+
+    @property
+    def done_key(self) -> str:
+        """Set (in the shared state) once the chat has what it asked for: a repeat of the job does nothing."""
+        return f"done:{self.request_id}"
 
 
 class ChatBlockedError(Exception):
@@ -260,12 +266,13 @@ class Deliverer:
         flight = f"flight:{job.platform.value}:{item.item_id}:{variant}"
         waited = False
         while True:
-            cached = await self.cached(job.platform, item.item_id, variant)
-            if cached is not None and await self._send_from_cache(job, item, variant, cached, send_cached, t):
+            if await self._sent_from_cache(job, item, variant, send_cached, t):
                 return
             if waited and (failure := await self._state.get(f"{flight}:failed")) is not None:
                 raise error_for(failure, f"{item.item_id}: {failure} (another request tried just now)")
-            async with self._state.lease(flight, job.request_id) as leading:
+            async with self._state.lease(flight) as leading:
+                if leading and await self._sent_from_cache(job, item, variant, send_cached, t):
+                    return  # the previous leader finished between our look and our lease
                 if leading:
                     sent = await self._produce_once(job, client, item, session, t, variant, produce, flight)
                     break
@@ -280,6 +287,7 @@ class Deliverer:
         try:
             async with self._working(job):
                 sent = await produce(job, client, item, session, t)
+            await self._state.put(job.done_key, "1", DONE_TTL)  # first: the chat has it, whatever comes next
             await self._repositories.media_cache.put(job.platform, item.item_id, variant, sent.to_json())
         except MediaError as exc:
             await self._state.put(f"{flight}:failed", exc.reason, FAILURE_MEMORY)
@@ -298,9 +306,13 @@ class Deliverer:
             return contextlib.nullcontext()
         return ChatActionSender.upload_document(chat_id=job.chat_id, bot=self._bot)
 
-    async def _send_from_cache(self, job: DeliveryJob, item: ItemRef, variant: str, cached: CachedItem,
-                               send_cached: Callable, t: Translate) -> bool:
-        """True when sent; False when Telegram no longer knows the file ids (the entry is dropped)."""
+    async def _sent_from_cache(self, job: DeliveryJob, item: ItemRef, variant: str, send_cached: Callable,
+                               t: Translate) -> bool:
+        """True when sent; False when the item is not cached, or Telegram no longer knows its file ids (the
+        entry is dropped)."""
+        cached = await self.cached(job.platform, item.item_id, variant)
+        if cached is None:
+            return False
         try:
             await send_cached(job, item, cached, t)
         except TelegramBadRequest as exc:
@@ -309,6 +321,7 @@ class Deliverer:
             log.warning("file ids of %s are no longer valid; uploading again", item.item_id)
             await self._repositories.media_cache.drop(job.platform, item.item_id, variant)
             return False
+        await self._state.put(job.done_key, "1", DONE_TTL)
         await self._record(job, item.item_id, cached.kind, cache_hit=True)
         return True
 

@@ -12,51 +12,92 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from taskiq import AckableMessage, AsyncBroker, InMemoryBroker
 from taskiq_redis import RedisStreamBroker
 
 from data import Platform, Surface
-from data.shared import SharedState
-from media_types.delivery import Deliverer, DeliveryJob
+from data.shared import SharedState, redis_options
+from media_types.delivery import DONE_TTL, Deliverer, DeliveryJob
 from media_types.limits import DeliveryQueue
 
 log = logging.getLogger(__name__)
 
 STREAM = "bot:deliveries"
 WORKERS = "workers"  # the consumer group every worker reads the stream in
-DONE_TTL = 24 * 3600  # seconds a finished job is remembered, against a late repeat
 LEASE_POLL = 0.5  # seconds between looks at a job another worker holds
 
 
 class ReclaimingStreamBroker(RedisStreamBroker):
-    """taskiq-redis's stream broker, except for how a dead worker's jobs come back: upstream (1.2) looks
-    for them only right after new jobs arrived, under a lock a killed worker can leave behind for good
-    (taskiq-redis issues 129 and 131). Here every turn of the loop, busy or idle, first takes over the jobs
-    idle for longer than idle_timeout (XAUTOCLAIM is atomic, so no lock is needed), then reads new ones."""
+    """taskiq-redis's stream broker, except for how a dead worker's jobs come back. Upstream (1.2) looks for
+    them only right after new jobs arrived, from the start of the pending list each time, under a lock a
+    killed worker can leave behind for good (taskiq-redis issues 129 and 131), and a job that simply runs
+    longer than idle_timeout is taken over while its worker is alive. Here:
+    - every turn of the loop, busy or idle, first takes over jobs idle for longer than idle_timeout
+      (XAUTOCLAIM is atomic, so no lock is needed), walking the pending list with its cursor;
+    - the jobs this worker holds are kept fresh (XCLAIM JUSTID to itself every third of idle_timeout), so
+      only a dead or stalled worker's jobs go idle;
+    - an unreachable Redis is waited for, not a reason to stop every worker at once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_hand: set[bytes] = set()
+        self._cursor: bytes | str = "0-0"
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         async with Redis(connection_pool=self.connection_pool) as redis:
-            while True:
-                _, claimed, *_ = await redis.xautoclaim(
-                    self.queue_name, self.consumer_group_name, self.consumer_name,
-                    min_idle_time=self.idle_timeout, count=self.unacknowledged_batch_size,
-                )
-                if claimed:
-                    log.warning("took over %d job(s) left unacknowledged for %.0f s: a worker died or stalled",
-                                len(claimed), self.idle_timeout / 1000)
-                fetched = [] if claimed else await redis.xreadgroup(
-                    self.consumer_group_name, self.consumer_name, {self.queue_name: ">"},
-                    block=self.block, count=self.count,
-                )
-                messages = claimed + [message for _, batch in fetched for message in batch]
-                for message_id, fields in messages:
-                    if fields:  # an entry trimmed from the stream comes back empty
-                        yield AckableMessage(data=fields[b"data"],
-                                             ack=self._ack_generator(id=message_id, queue_name=self.queue_name))
+            keeping = asyncio.create_task(self._keep_fresh(redis))
+            try:
+                while True:
+                    try:
+                        messages = await self._next(redis)
+                    except RedisError as exc:
+                        log.warning("the job queue is unreachable (%s); trying again", exc)
+                        await asyncio.sleep(1)
+                        continue
+                    for message_id, fields in messages:
+                        if fields:  # an entry trimmed from the stream comes back empty
+                            self._in_hand.add(message_id)
+                            yield AckableMessage(data=fields[b"data"], ack=self._ack(message_id))
+            finally:
+                keeping.cancel()
+
+    async def _next(self, redis: Redis) -> list:
+        self._cursor, claimed, *_ = await redis.xautoclaim(
+            self.queue_name, self.consumer_group_name, self.consumer_name, min_idle_time=self.idle_timeout,
+            start_id=self._cursor, count=self.unacknowledged_batch_size,
+        )
+        if claimed:
+            log.warning("took over %d job(s) left unacknowledged for %.0f s: a worker died or stalled",
+                        len(claimed), self.idle_timeout / 1000)
+            return claimed
+        fetched = await redis.xreadgroup(self.consumer_group_name, self.consumer_name, {self.queue_name: ">"},
+                                         block=self.block, count=self.count)
+        return [message for _, batch in fetched or [] for message in batch]
+
+    def _ack(self, message_id: bytes) -> Callable[[], Awaitable[None]]:
+        acknowledge = self._ack_generator(id=message_id, queue_name=self.queue_name)
+
+        async def ack() -> None:
+            await acknowledge()
+            self._in_hand.discard(message_id)
+
+        return ack
+
+    async def _keep_fresh(self, redis: Redis) -> None:
+        while True:
+            await asyncio.sleep(self.idle_timeout / 3000)
+            if not self._in_hand:
+                continue
+            try:
+                await redis.xclaim(self.queue_name, self.consumer_group_name, self.consumer_name, min_idle_time=0,
+                                   message_ids=list(self._in_hand), justid=True)
+            except RedisError as exc:
+                log.warning("could not keep this worker's jobs marked as alive: %s", exc)
 
 
 def create_broker(redis_url: str | None, *, redeliver_after: float) -> AsyncBroker:
@@ -64,7 +105,7 @@ def create_broker(redis_url: str | None, *, redeliver_after: float) -> AsyncBrok
         return InMemoryBroker(await_inplace=True)
     return ReclaimingStreamBroker(
         redis_url, queue_name=STREAM, consumer_group_name=WORKERS, idle_timeout=int(redeliver_after * 1000),
-        xread_block=1000, xread_count=1, unacknowledged_batch_size=1, maxlen=100_000,
+        xread_block=1000, xread_count=1, unacknowledged_batch_size=10, maxlen=100_000, **redis_options(),
     )
 
 
@@ -96,27 +137,46 @@ class DeliveryTasks:
         return await self._deliveries.admit(job)
 
     async def submit(self, job: DeliveryJob) -> None:
-        """In memory: returns when the job is done. Durable: returns once the job is queued."""
-        await self._task.kiq(dataclasses.asdict(job))
+        """In memory: returns when the job is done. Durable: returns once the job is queued. The job has its
+        place in the chat's quota (admit); a job that cannot be queued gives it back."""
+        try:
+            await self._task.kiq(dataclasses.asdict(job))
+        except Exception:
+            await self._deliveries.release(job)
+            raise
 
     async def _execute(self, message: dict[str, Any]) -> None:
         job = DeliveryJob(**{**message, "platform": Platform(message["platform"]),
                              "surface": Surface(message["surface"])})
-        done = f"done:{job.request_id}"
-        while await self._state.get(done) is None:
-            async with self._state.lease(f"job:{job.request_id}") as mine:
-                if mine:
-                    await self._run(job, message, done)
-                    return
-            await asyncio.sleep(LEASE_POLL)  # a redelivered copy while the first worker still works on it
-        log.info("request %s was delivered already; its repeat is dropped", job.request_id)
+        try:
+            while not await self._state.get(job.done_key):
+                async with self._state.lease(f"job:{job.request_id}") as mine:
+                    if mine and not await self._state.get(job.done_key):  # the first copy may just have ended
+                        await self._run(job, message)
+                        return
+                await asyncio.sleep(LEASE_POLL)  # another copy of this job runs on a live worker
+            log.info("request %s was delivered already; its repeat is dropped", job.request_id)
+        except asyncio.CancelledError:
+            if self.durable:  # the worker is going away mid-job; taskiq would acknowledge the job regardless
+                await asyncio.shield(self._hand_back(job, message))
+            raise
 
-    async def _run(self, job: DeliveryJob, message: dict[str, Any], done: str) -> None:
-        if await self._deliveries.run(job, self._deliverer.deliver):
-            await self._state.put(done, "1", DONE_TTL)
-        elif self.durable:  # taken back by this worker's shutdown: another worker will do it
-            await self._task.kiq(message)
-            log.info("request %s handed back to the queue", job.request_id)
+    async def _run(self, job: DeliveryJob, message: dict[str, Any]) -> None:
+        """Deliver, then give the chat's place back; a job this worker's shutdown took back before the chat
+        had it goes back on the queue with its place (durable) or is told to try again (in memory)."""
+        try:
+            finished = await self._deliveries.run(job, self._deliverer.deliver)
+        except asyncio.CancelledError:
+            if not self.durable:
+                await asyncio.shield(self._deliveries.release(job))
+            raise  # durable: _execute hands it back, place and all
+        except Exception:
+            await self._deliveries.release(job)
+            raise
+        if finished or await self._state.get(job.done_key):  # done: delivered, or the chat was told why not
+            await self._state.put(job.done_key, "1", DONE_TTL)
+        elif self.durable:
+            await self._hand_back(job, message)
             return
         else:
             try:
@@ -124,3 +184,7 @@ class DeliveryTasks:
             except Exception:  # one chat we cannot tell must not keep the shutdown waiting
                 log.exception("could not tell the chat of request %s about the shutdown", job.request_id)
         await self._deliveries.release(job)
+
+    async def _hand_back(self, job: DeliveryJob, message: dict[str, Any]) -> None:
+        await self._task.kiq(message)
+        log.info("request %s handed back to the queue", job.request_id)
