@@ -172,7 +172,7 @@ async def test_a_job_longer_than_the_redelivery_time_stays_with_its_live_worker(
         tmp_path, redis_url, postgres_url) -> None:
     with TikTokWorld() as world, FakeTelegram(token=TOKEN) as telegram:
         video = world.tiktok.add_video("7400000000000000998")
-        world.tiktok.fail_next("/video/tos/", status=None, delay=8)  # four times WORKER_REDELIVERY_SECONDS
+        world.tiktok.fail_next("/video/tos/", status=None, delay=6)  # three times WORKER_REDELIVERY_SECONDS
         env = {**world.env(), "BOT_TOKEN": TOKEN, "TG_SERVER": telegram.base_url, "DB_URL": postgres_url,
                "REDIS_URL": redis_url, "LOG_LEVEL": "INFO", "WORKER_REDELIVERY_SECONDS": "2"}
         logs = {name: tmp_path / f"{name}.log" for name in ("bot", "first", "second")}
