@@ -107,13 +107,17 @@ async def poll(dispatcher: Dispatcher, bot: Bot, *, handle_signals: bool) -> Non
 
 
 async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings, state: SharedState, *,
-                        handle_signals: bool) -> None:
+                        in_background: bool, handle_signals: bool) -> None:
     """Updates POSTed by Telegram (or a load balancer in front of several replicas) to WEBHOOK_URL's path;
-    the secret token is checked on every request. Runs until SIGINT/SIGTERM or cancellation; stopping
-    closes the port first, then finishes the work in flight (the dispatcher's shutdown)."""
+    the secret token is checked on every request. `in_background`: answer at once and handle afterwards
+    (deliveries run here); otherwise answer when the update is taken (queued for the workers), so an update
+    that could not be taken is answered 500 and Telegram sends it again. Runs until SIGINT/SIGTERM or
+    cancellation; stopping closes the port first, then finishes the work in flight (the dispatcher's
+    shutdown)."""
     secret = settings.webhook_secret.get_secret_value()
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(
+    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret,
+                         handle_in_background=in_background).register(
         app, path=urlsplit(settings.webhook_url).path or "/")
     setup_application(app, dispatcher, bot=bot)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -233,7 +237,8 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
                 metrics = await serve_metrics(settings.metrics_port, running.engine, taking_updates)
             await wait_for_telegram(running.bot)
             if settings.webhook_url:
-                await serve_webhook(dispatcher, running.bot, settings, running.state, handle_signals=handle_signals)
+                await serve_webhook(dispatcher, running.bot, settings, running.state,
+                                    in_background=not running.tasks.durable, handle_signals=handle_signals)
             else:
                 await poll(dispatcher, running.bot, handle_signals=handle_signals)
         finally:

@@ -52,7 +52,14 @@ class DropRepeatedUpdates(BaseMiddleware):
         self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        if isinstance(event, Update) and not await self._state.claim(f"update:{event.update_id}", 3600):
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        key = f"update:{event.update_id}"
+        if not await self._state.claim(key, 3600):
             log.info("update %s was delivered again; it is handled already", event.update_id)
             return None
-        return await handler(event, data)
+        try:
+            return await handler(event, data)
+        except Exception:  # not handled after all: a redelivery (a webhook answered 500) gets its turn
+            await self._state.delete(key)
+            raise
