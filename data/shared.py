@@ -45,8 +45,8 @@ class SharedState(ABC):
     async def delete(self, key: str) -> None: ...
 
     @abstractmethod
-    async def count_up(self, key: str, limit: int, ttl: float) -> bool:
-        """Take one of `limit` places; False (and nothing taken) when all are taken."""
+    async def count_up(self, key: str, limit: int, ttl: float, amount: int = 1) -> bool:
+        """Take `amount` of `limit` places; False (and nothing taken) when there are not that many left."""
 
     @abstractmethod
     async def count_down(self, key: str) -> None:
@@ -101,10 +101,10 @@ class LocalState(SharedState):
     async def delete(self, key: str) -> None:
         self._values.pop(key, None)
 
-    async def count_up(self, key: str, limit: int, ttl: float) -> bool:
-        if self._counts.get(key, 0) >= limit:
+    async def count_up(self, key: str, limit: int, ttl: float, amount: int = 1) -> bool:
+        if self._counts.get(key, 0) + amount > limit:
             return False
-        self._counts[key] = self._counts.get(key, 0) + 1
+        self._counts[key] = self._counts.get(key, 0) + amount
         return True
 
     async def count_down(self, key: str) -> None:
@@ -135,9 +135,9 @@ class LocalState(SharedState):
 # Take a place only while fewer than the limit are taken; the expiry (a crashed holder's places come back)
 # is pushed out only by a place actually taken, so a chat that keeps asking cannot keep a leak alive.
 _COUNT_UP = """
-local taken = redis.call('INCR', KEYS[1])
+local taken = redis.call('INCRBY', KEYS[1], ARGV[3])
 if taken > tonumber(ARGV[1]) then
-  redis.call('DECR', KEYS[1])
+  redis.call('DECRBY', KEYS[1], ARGV[3])
   return 0
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -173,8 +173,8 @@ class RedisState(SharedState):
     async def delete(self, key: str) -> None:
         await self._redis.delete(PREFIX + key)
 
-    async def count_up(self, key: str, limit: int, ttl: float) -> bool:
-        return bool(await self._count_up(keys=[PREFIX + key], args=[limit, int(ttl * 1000)]))
+    async def count_up(self, key: str, limit: int, ttl: float, amount: int = 1) -> bool:
+        return bool(await self._count_up(keys=[PREFIX + key], args=[limit, int(ttl * 1000), amount]))
 
     async def count_down(self, key: str) -> None:
         await self._count_down(keys=[PREFIX + key])

@@ -49,14 +49,15 @@ from tiktok_api import TikTokClient
 log = logging.getLogger("bot")
 
 
-def create_bot(settings: Settings) -> Bot:
+def create_bot(settings: Settings, shared: SharedState | None = None) -> Bot:
+    """`shared`: the state several processes share (REDIS_URL), for the limit on messages a second."""
     server = TelegramAPIServer.from_base(settings.tg_server, is_local=settings.tg_server_local)
     session = AiohttpSession(api=server)
     if settings.ssl_cert_file is not None:
         # aiogram pins certifi's bundle and offers no option for another one.
         session._connector_init["ssl"] = ssl.create_default_context(cafile=str(settings.ssl_cert_file))
     session.middleware(TelegramAnswers())  # outermost: a retry after a 429 passes the limiter again
-    session.middleware(OutboundLimiter())
+    session.middleware(OutboundLimiter(shared=shared))
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -169,10 +170,10 @@ async def services(settings: Settings) -> AsyncIterator[tuple[Services, BaseCore
     """Build them (the database migrated, the task queue's stream declared), and close every session and
     pool on the way out, whatever happened."""
     engine = create_engine(settings.db_url)
-    bot = create_bot(settings)
+    state = create_state(settings.redis_url, lease_ttl=min(LEASE_TTL, settings.worker_redelivery_seconds))
+    bot = create_bot(settings, state if settings.redis_url else None)
     clients = {Platform.TIKTOK: TikTokClient(settings), Platform.INSTAGRAM: InstagramClient(settings)}
     images = ImageProcessor()
-    state = create_state(settings.redis_url, lease_ttl=min(LEASE_TTL, settings.worker_redelivery_seconds))
     broker = create_broker(settings.redis_url, redeliver_after=settings.worker_redelivery_seconds)
     try:
         await ensure_reachable(engine)

@@ -1,9 +1,14 @@
 """One limiter for every message the bot sends, following Telegram's published limits, so the bot does
 not collect 429s in the first place: about 30 messages a second overall, about one a second in a chat
-(short bursts allowed), 20 a minute in a group. An album weighs as many messages as it has items."""
+(short bursts allowed), 20 a minute in a group. An album weighs as many messages as it has items.
+
+The buckets are per process (aiolimiter); with several processes (REDIS_URL) the 30 a second overall are
+also counted across all of them, per wall-clock second in the shared state."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import OrderedDict
 
 from aiogram import Bot
@@ -11,6 +16,8 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import SendChatAction, SendMediaGroup, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiolimiter import AsyncLimiter
+
+from data.shared import SharedState
 
 GLOBAL_PER_SECOND = 30
 CHAT_BURST, CHAT_PERIOD = 10, 10.0  # one a second on average, an album at once
@@ -29,9 +36,20 @@ def message_weight(method: TelegramMethod) -> int:
 
 
 class OutboundLimiter(BaseRequestMiddleware):
-    def __init__(self, *, per_second: int = GLOBAL_PER_SECOND) -> None:
+    def __init__(self, *, per_second: int = GLOBAL_PER_SECOND, shared: SharedState | None = None) -> None:
+        self._per_second = per_second
         self._global = AsyncLimiter(per_second, 1.0)
+        self._shared = shared
         self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
+
+    async def _shared_second(self, weight: int) -> None:
+        """Wait for room in the current second's budget shared by every process."""
+        while True:
+            now = time.time()
+            second = f"outbound:{int(now)}"
+            if await self._shared.count_up(second, self._per_second, 2.0, min(weight, self._per_second)):
+                return
+            await asyncio.sleep(1 - now % 1)
 
     def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
         limiter = self._chats.pop(chat_id, None)
@@ -51,4 +69,6 @@ class OutboundLimiter(BaseRequestMiddleware):
         if weight and chat_id is not None:
             await self._chat_limiter(chat_id).acquire(weight)
             await self._global.acquire(weight)
+            if self._shared is not None:
+                await self._shared_second(weight)
         return await make_request(bot, method)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -97,3 +98,29 @@ async def test_work_whose_lease_another_process_took_is_stopped(redis_state: Red
         assert await other.get("job:c") == "theirs"  # and its lease is not removed by the loser
     finally:
         await other.close()
+
+
+async def test_processes_sharing_redis_keep_to_thirty_messages_a_second_together(redis_url: str) -> None:
+    """Two bot processes' limiters (one Redis between them) sending 75 messages to 75 chats at once."""
+    from aiogram.methods import SendMessage
+
+    from media_types.outbound import OutboundLimiter
+
+    states = [RedisState(redis_url), RedisState(redis_url)]
+    limiters = [OutboundLimiter(shared=state) for state in states]
+    sent_at: list[float] = []
+
+    async def record(_bot, _method) -> None:
+        sent_at.append(time.time())
+
+    try:
+        await asyncio.gather(*(limiters[n % 2](record, None, SendMessage(chat_id=n + 1, text="hi"))
+                               for n in range(75)))
+    finally:
+        for state in states:
+            await state.close()
+    # Alone, each process's bucket lets 30 go at once and 30 a second after: 75 would take a quarter second.
+    # Together they get 30 in each wall-clock second, so the 75th waits for the third second.
+    sent_at.sort()
+    assert len(sent_at) == 75 and sent_at[-1] - sent_at[0] > 1.0, sent_at
+    assert sent_at[60] - sent_at[0] > 1.0 - 0.05  # ...and so does the 61st, near enough
