@@ -88,6 +88,20 @@ class ReclaimingStreamBroker(RedisStreamBroker):
 
         return ack
 
+    async def shutdown(self) -> None:
+        """A worker leaving with nothing pending takes its name out of the consumer group (otherwise every
+        restart would leave one behind); one with jobs still pending stays, for them to be taken over."""
+        if self.is_worker_process:
+            try:
+                async with Redis(connection_pool=self.connection_pool) as redis:
+                    pending = await redis.xpending_range(self.queue_name, self.consumer_group_name, "-", "+", 1,
+                                                         consumername=self.consumer_name)
+                    if not pending:
+                        await redis.xgroup_delconsumer(self.queue_name, self.consumer_group_name, self.consumer_name)
+            except RedisError as exc:
+                log.warning("could not leave the consumer group: %s", exc)
+        await super().shutdown()
+
     async def _keep_fresh(self, redis: Redis) -> None:
         while True:
             await asyncio.sleep(self.idle_timeout / 3000)

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import aiohttp
 import psutil
+from redis.asyncio import Redis
 
+from media_types.jobs import STREAM, WORKERS
 from tests.fakes import media
 from tests.fakes.balancer import RoundRobinBalancer
 from tests.fakes.telegram import FakeTelegram
@@ -161,6 +163,11 @@ async def test_a_worker_stopped_mid_delivery_puts_the_job_back_for_the_next_one(
                 if process is not None and process.poll() is None:
                     os.killpg(process.pid, signal.SIGTERM)
                     process.wait(timeout=60)
+    redis = Redis.from_url(redis_url)
+    try:  # both workers left with nothing pending: neither stays listed in the consumer group
+        assert await redis.xinfo_consumers(STREAM, WORKERS) == []
+    finally:
+        await redis.aclose()
     assert "handed back to the queue" in logs["first"].read_text()
     assert "took over" not in logs["second"].read_text()  # a fresh job, not a redelivery after a timeout
     assert sent.ok and sent.params["reply_parameters"]["message_id"] == request["message"]["message_id"]
