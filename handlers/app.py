@@ -215,7 +215,8 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
             log.info("deliveries go to the workers (python main.py worker) through Redis")
         else:
             running.tasks.serve(running.deliverer)
-        broadcaster = Broadcaster(bot=running.bot, repositories=running.repositories, translate=running.translate)
+        broadcaster = Broadcaster(bot=running.bot, repositories=running.repositories, translate=running.translate,
+                                  state=running.state)
 
         async def finish_work() -> None:
             await broadcaster.stop()

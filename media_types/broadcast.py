@@ -1,6 +1,8 @@
 """Broadcasts: an admin's message copied to every chat that has not blocked the bot, through the same
 outbound limiter as everything else. Progress is in the database, so a restart resumes where it stopped,
-and a recipient is claimed before the copy, so nobody gets a message twice."""
+and a recipient is claimed before the copy, so nobody gets a message twice. One process at a time runs a
+broadcast (a lease in the shared state); every bot process looks for running broadcasts nobody runs at
+start and every minute, so one stopped mid-way is carried on by another replica."""
 
 from __future__ import annotations
 
@@ -15,20 +17,25 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramFor
 
 from data import Repositories
 from data.models import BroadcastStatus, RecipientStatus
+from data.shared import SharedState
 from media_types.texts import Translate
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 3.0  # seconds between edits of the admin's progress message
+ADOPT_EVERY = 60.0  # seconds between looks for running broadcasts that no process runs
 
 
 class Broadcaster:
-    def __init__(self, *, bot: Bot, repositories: Repositories, translate: Callable[[str], Translate]) -> None:
+    def __init__(self, *, bot: Bot, repositories: Repositories, translate: Callable[[str], Translate],
+                 state: SharedState) -> None:
         self._bot = bot
         self._repositories = repositories
         self._translate = translate
+        self._state = state
         self._tasks: set[asyncio.Task] = set()
         self._stopping = asyncio.Event()
+        self._adopting: asyncio.Task | None = None
 
     def start(self, broadcast_id: int, admin_chat_id: int, language: str) -> None:
         task = asyncio.create_task(self._run(broadcast_id, admin_chat_id, language), name=f"broadcast-{broadcast_id}")
@@ -36,20 +43,41 @@ class Broadcaster:
         task.add_done_callback(self._tasks.discard)
 
     async def resume(self) -> None:
-        """After a restart: carry on with every broadcast that was running."""
+        """At start: carry on with every running broadcast no process runs, now and every ADOPT_EVERY."""
+        await self._adopt()
+        self._adopting = asyncio.create_task(self._keep_adopting(), name="broadcast-adoption")
+
+    async def _keep_adopting(self) -> None:
+        while not self._stopping.is_set():
+            await asyncio.sleep(ADOPT_EVERY)
+            try:
+                await self._adopt()
+            except Exception:  # the database or Redis away for a moment: the next look may work
+                log.exception("could not look for broadcasts to carry on")
+
+    async def _adopt(self) -> None:
+        running_here = {task.get_name() for task in self._tasks}
         for broadcast in await self._repositories.broadcasts.running():
-            log.info("resuming broadcast %s", broadcast.id)
-            self.start(broadcast.id, broadcast.admin_id, "en")
+            if f"broadcast-{broadcast.id}" not in running_here:
+                self.start(broadcast.id, broadcast.admin_id, "en")
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Finish the copy in progress and stop; the rest waits for the next start."""
+        """Finish the copy in progress and stop; the rest waits for the next start (here or elsewhere)."""
         self._stopping.set()
+        if self._adopting is not None:
+            self._adopting.cancel()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
         for task in set(self._tasks):
             task.cancel()
 
     async def _run(self, broadcast_id: int, admin_chat_id: int, language: str) -> None:
+        async with self._state.lease(f"broadcast:{broadcast_id}") as mine:
+            if mine:
+                await self._send_all(broadcast_id, admin_chat_id, language)
+
+    async def _send_all(self, broadcast_id: int, admin_chat_id: int, language: str) -> None:
+        log.info("running broadcast %s", broadcast_id)
         t = self._translate(language)
         broadcasts = self._repositories.broadcasts
         broadcast = await broadcasts.get(broadcast_id)

@@ -36,8 +36,7 @@ def bot_settings(telegram: FakeTelegram, tmp_path: Path, **overrides: object) ->
         _env_file=None,
         bot_token=telegram.token,
         tg_server=telegram.base_url,
-        db_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        **overrides,
+        **{"db_url": f"sqlite:///{tmp_path / 'bot.sqlite3'}", **overrides},
     )
 
 

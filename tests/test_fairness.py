@@ -177,6 +177,42 @@ async def test_broadcast_interrupted_and_resumed_reaches_everyone_once(telegram,
     assert set(copies) == {*audience, ADMIN} and set(copies.values()) == {1}
 
 
+async def test_one_replica_runs_a_broadcast_and_another_carries_it_on(telegram, world, tmp_path, redis_url,
+                                                                        postgres_url, monkeypatch):
+    """Two bot processes sharing Redis and PostgreSQL: one runs the broadcast, the other leaves it alone
+    until the first stops, then carries it on; every chat gets one copy."""
+    from media_types import broadcast
+
+    monkeypatch.setattr(broadcast, "ADOPT_EVERY", 0.3)
+    audience = list(range(2000, 2070))
+    shared = {"redis_url": redis_url, "db_url": postgres_url}
+    async with bot_in_world(telegram, world, tmp_path, **shared):
+        async with bot_in_world(telegram, world, tmp_path, **shared) as first:
+            for chat_id in audience:
+                await first.repositories.chats.register(chat_id, "private")
+            source = telegram.private_message(ADMIN, "📣 news")["message"]
+            started = await first.repositories.broadcasts.create(ADMIN, ADMIN, source["message_id"])
+            await first.repositories.broadcasts.set_status(started, BroadcastStatus.RUNNING,
+                                                           only_from=BroadcastStatus.DRAFT)
+            await telegram.await_for("copyMessage", count=10, timeout=30)
+            await asyncio.sleep(1)  # three looks by the second replica for broadcasts nobody runs
+            runners_meanwhile = len(progress_messages(telegram))
+        stopped_at = len(telegram.calls_to("copyMessage"))
+        await telegram.await_for("editMessageText", timeout=60,
+                                 predicate=lambda c: "Broadcast finished" in c.params["text"])
+    assert runners_meanwhile == 1  # while the first ran it, the second left it alone
+    assert stopped_at < len(audience)  # the first was stopped mid-way...
+    assert len(progress_messages(telegram)) == 2  # ...and the second carried it on
+    copies = Counter(c.params["chat_id"] for c in telegram.calls_to("copyMessage") if c.ok)
+    assert set(copies) == set(audience) and set(copies.values()) == {1}
+
+
+def progress_messages(telegram) -> list:
+    """Each process that runs a broadcast opens with a progress message to the admin."""
+    return [c for c in telegram.calls_to("sendMessage")
+            if c.params["chat_id"] == ADMIN and c.params["text"].startswith("📣 Broadcast:")]
+
+
 async def queued() -> bool:
     """A request waits for a delivery slot (the bot's own gauge, read through the metrics registry)."""
     return (REGISTRY.get_sample_value("bot_queue_depth", {"state": "waiting"}) or 0) >= 1
