@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -54,7 +56,8 @@ class SharedState(ABC):
 
     @abstractmethod
     async def hits(self, key: str, window: float) -> int:
-        """Count one more event in the current `window`-second window and return the window's count."""
+        """Count one more event and return how many there were in the last `window` seconds (a sliding
+        window: no boundary at which a burst of twice the limit gets through)."""
 
     async def close(self) -> None:
         """Release connections."""
@@ -72,6 +75,7 @@ class LocalState(SharedState):
     def __init__(self) -> None:
         self._values: dict[str, tuple[str, float]] = {}
         self._counts: dict[str, int] = {}
+        self._events: dict[str, deque[float]] = {}
         self._recent: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=3600)  # sweeps expired values
 
     def _live(self, key: str) -> str | None:
@@ -115,10 +119,15 @@ class LocalState(SharedState):
             self._counts.pop(key, None)
 
     async def hits(self, key: str, window: float) -> int:
-        bucket = f"{key}:{int(time.monotonic() // window)}"
-        count = int(self._live(bucket) or 0) + 1
-        await self.put(bucket, str(count), window)
-        return count
+        now = time.monotonic()
+        events = self._events.pop(key, None) or deque()
+        while events and events[0] <= now - window:
+            events.popleft()
+        events.append(now)
+        self._events[key] = events  # most recently used last: the oldest senders are forgotten first
+        if len(self._events) > self._recent.maxsize:
+            del self._events[next(iter(self._events))]
+        return len(events)
 
     @contextlib.asynccontextmanager
     async def lease(self, key: str) -> AsyncIterator[bool]:
@@ -180,9 +189,14 @@ class RedisState(SharedState):
         await self._count_down(keys=[PREFIX + key])
 
     async def hits(self, key: str, window: float) -> int:
-        bucket = f"{PREFIX}{key}:{int(time.time() // window)}"
+        """A sorted set of the events' times, trimmed to the window, in one transaction."""
+        now = time.time()
         async with self._redis.pipeline(transaction=True) as pipe:
-            count, _ = await pipe.incr(bucket).pexpire(bucket, int(window * 1000) + 1000).execute()
+            pipe.zremrangebyscore(PREFIX + key, "-inf", now - window)
+            pipe.zadd(PREFIX + key, {f"{now}:{secrets.token_hex(4)}": now})
+            pipe.zcard(PREFIX + key)
+            pipe.pexpire(PREFIX + key, int(window * 1000) + 1000)
+            _, _, count, _ = await pipe.execute()
         return int(count)
 
     @contextlib.asynccontextmanager
@@ -197,10 +211,13 @@ class RedisState(SharedState):
             yield True
         finally:
             renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
-            with contextlib.suppress(LockError):  # already lapsed: nothing of ours to remove
+            await asyncio.gather(renewing, return_exceptions=True)  # its own end, not the holder's
+            try:
                 await asyncio.shield(lock.release())
+            except LockError:  # already lapsed: nothing of ours to remove
+                pass
+            except RedisError as exc:  # it lapses by itself within its ttl
+                log.warning("could not release the lease on %s: %s", key, exc)
 
     async def _keep(self, lock: Lock, key: str, holder: asyncio.Task) -> None:
         """Renew the lease; if it lapsed (a stall longer than its ttl) take it again, and if somebody else
@@ -208,13 +225,14 @@ class RedisState(SharedState):
         while True:
             await asyncio.sleep(self.lease_ttl / 3)
             try:
-                await lock.reacquire()
-            except LockNotOwnedError:
-                if not await lock.acquire():
-                    log.error("lost the lease on %s to another process; stopping this work", key)
-                    holder.cancel()
-                    return
-                log.warning("the lease on %s had lapsed; taken again", key)
+                try:
+                    await lock.reacquire()
+                except LockNotOwnedError:
+                    if not await lock.acquire():
+                        log.error("lost the lease on %s to another process; stopping this work", key)
+                        holder.cancel()
+                        return
+                    log.warning("the lease on %s had lapsed; taken again", key)
             except RedisError as exc:  # Redis away for longer than the retries: the next turn may get through
                 log.warning("could not renew the lease on %s: %s", key, exc)
 

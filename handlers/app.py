@@ -244,6 +244,7 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
             else:
                 await poll(dispatcher, running.bot, handle_signals=handle_signals)
         finally:
+            await broadcaster.stop()  # done already by the dispatcher's shutdown, unless start-up never ended
             if metrics is not None:
                 await metrics.cleanup()
     log.info("stopped")

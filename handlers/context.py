@@ -3,6 +3,8 @@ once for the handlers and the language lookup alike."""
 
 from __future__ import annotations
 
+import contextvars
+import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -41,9 +43,27 @@ class ChatSettings(BaseMiddleware):
         return await handler(event, data)
 
 
+class RequestIds:
+    """Request ids that follow from the update (its id, then a number per request in the order the handler
+    makes them): if handling fails half way and Telegram sends the update again, the requests already
+    queued and their repeats share ids, so each chat still gets each item once."""
+
+    def __init__(self, update_id: int) -> None:
+        self._update_id = update_id
+        self._made = itertools.count(1)
+
+    def next(self) -> str:
+        return f"u{self._update_id}-{next(self._made)}"
+
+
+# The current update's request ids; None outside an update (then ids are random).
+REQUEST_IDS: contextvars.ContextVar[RequestIds | None] = contextvars.ContextVar("request_ids", default=None)
+
+
 class DropRepeatedUpdates(BaseMiddleware):
     """Telegram delivers at least once (a webhook answered too late is delivered again, maybe to another
-    replica): the first process to claim an update id handles it, for an hour."""
+    replica): the first process to claim an update id handles it, for an hour. An update whose handling
+    failed is let go, so its redelivery (a webhook answered 500) is handled."""
 
     def __init__(self, state: SharedState) -> None:
         self._state = state
@@ -58,8 +78,9 @@ class DropRepeatedUpdates(BaseMiddleware):
         if not await self._state.claim(key, 3600):
             log.info("update %s was delivered again; it is handled already", event.update_id)
             return None
+        REQUEST_IDS.set(RequestIds(event.update_id))
         try:
             return await handler(event, data)
-        except Exception:  # not handled after all: a redelivery (a webhook answered 500) gets its turn
+        except Exception:
             await self._state.delete(key)
             raise

@@ -4,6 +4,7 @@ place in its chat's quota, then the global first-come-first-served queue."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from aiogram import Bot
@@ -12,6 +13,7 @@ from aiogram.types import ReplyParameters
 from aiogram_i18n import I18nContext
 
 from data import Surface
+from handlers.context import REQUEST_IDS
 from media_types import Deliverer, DeliveryJob, DeliveryTasks, SpamGuard, Verdict, retry_keyboard
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,10 @@ async def submit(jobs: list[DeliveryJob], tasks: DeliveryTasks, deliverer: Deliv
     they go to the workers); a refused one gets a retry button in private chats and nothing in groups (it
     is counted and logged)."""
     admitted = []
+    request_ids = REQUEST_IDS.get()
     for job in jobs:
+        if request_ids is not None:
+            job = dataclasses.replace(job, request_id=request_ids.next())
         if await tasks.admit(job):
             admitted.append(job)
             continue

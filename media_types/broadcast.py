@@ -36,6 +36,7 @@ class Broadcaster:
         self._tasks: set[asyncio.Task] = set()
         self._stopping = asyncio.Event()
         self._adopting: asyncio.Task | None = None
+        self._broken: set[int] = set()  # broadcasts that failed here: not picked up again until a restart
 
     def start(self, broadcast_id: int, admin_chat_id: int, language: str) -> None:
         task = asyncio.create_task(self._run(broadcast_id, admin_chat_id, language), name=f"broadcast-{broadcast_id}")
@@ -58,7 +59,7 @@ class Broadcaster:
     async def _adopt(self) -> None:
         running_here = {task.get_name() for task in self._tasks}
         for broadcast in await self._repositories.broadcasts.running():
-            if f"broadcast-{broadcast.id}" not in running_here:
+            if f"broadcast-{broadcast.id}" not in running_here and broadcast.id not in self._broken:
                 self.start(broadcast.id, broadcast.admin_id, "en")
 
     async def stop(self, timeout: float = 10.0) -> None:
@@ -73,8 +74,13 @@ class Broadcaster:
 
     async def _run(self, broadcast_id: int, admin_chat_id: int, language: str) -> None:
         async with self._state.lease(f"broadcast:{broadcast_id}") as mine:
-            if mine:
+            if not mine:
+                return
+            try:
                 await self._send_all(broadcast_id, admin_chat_id, language)
+            except Exception:
+                self._broken.add(broadcast_id)
+                log.exception("broadcast %s failed; another replica or the next start carries it on", broadcast_id)
 
     async def _send_all(self, broadcast_id: int, admin_chat_id: int, language: str) -> None:
         log.info("running broadcast %s", broadcast_id)

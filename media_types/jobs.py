@@ -16,7 +16,9 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage, AsyncBroker, InMemoryBroker
 from taskiq_redis import RedisStreamBroker
 
@@ -41,30 +43,35 @@ class ReclaimingStreamBroker(RedisStreamBroker):
       (XAUTOCLAIM is atomic, so no lock is needed), walking the pending list with its cursor;
     - the jobs this worker holds are kept fresh (XCLAIM JUSTID to itself every third of idle_timeout), so
       only a dead or stalled worker's jobs go idle;
-    - an unreachable Redis is waited for, not a reason to stop every worker at once."""
+    - an unreachable Redis is waited for, not a reason to stop every worker at once, and a consumer group
+      that vanished (Redis came back empty) is created again."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._in_hand: set[bytes] = set()
         self._cursor: bytes | str = "0-0"
+        self._keeping: asyncio.Task | None = None
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+        if self._keeping is None:  # until shutdown, after the last job is finished or handed back
+            self._keeping = asyncio.create_task(self._keep_fresh())
         async with Redis(connection_pool=self.connection_pool) as redis:
-            keeping = asyncio.create_task(self._keep_fresh(redis))
-            try:
-                while True:
-                    try:
-                        messages = await self._next(redis)
-                    except RedisError as exc:
-                        log.warning("the job queue is unreachable (%s); trying again", exc)
-                        await asyncio.sleep(1)
-                        continue
-                    for message_id, fields in messages:
-                        if fields:  # an entry trimmed from the stream comes back empty
-                            self._in_hand.add(message_id)
-                            yield AckableMessage(data=fields[b"data"], ack=self._ack(message_id))
-            finally:
-                keeping.cancel()
+            while True:
+                try:
+                    messages = [(i, fields) for i, fields in await self._next(redis) if fields]  # trimmed: empty
+                except (RedisConnectionError, RedisTimeoutError) as exc:
+                    log.warning("the job queue is unreachable (%s); trying again", exc)
+                    await asyncio.sleep(1)
+                    continue
+                except ResponseError as exc:
+                    if "NOGROUP" not in str(exc):
+                        raise
+                    log.warning("the job queue's consumer group is gone (Redis lost its data?); creating it again")
+                    await self._declare_consumer_group()
+                    continue
+                self._in_hand.update(message_id for message_id, _ in messages)
+                for message_id, fields in messages:
+                    yield AckableMessage(data=fields[b"data"], ack=self._ack(message_id))
 
     async def _next(self, redis: Redis) -> list:
         self._cursor, claimed, *_ = await redis.xautoclaim(
@@ -91,6 +98,8 @@ class ReclaimingStreamBroker(RedisStreamBroker):
     async def shutdown(self) -> None:
         """A worker leaving with nothing pending takes its name out of the consumer group (otherwise every
         restart would leave one behind); one with jobs still pending stays, for them to be taken over."""
+        if self._keeping is not None:
+            self._keeping.cancel()
         if self.is_worker_process:
             try:
                 async with Redis(connection_pool=self.connection_pool) as redis:
@@ -102,7 +111,8 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                 log.warning("could not leave the consumer group: %s", exc)
         await super().shutdown()
 
-    async def _keep_fresh(self, redis: Redis) -> None:
+    async def _keep_fresh(self) -> None:
+        redis = Redis(connection_pool=self.connection_pool)
         while True:
             await asyncio.sleep(self.idle_timeout / 3000)
             if not self._in_hand:
@@ -170,6 +180,10 @@ class DeliveryTasks:
                         return
                 await asyncio.sleep(LEASE_POLL)  # another copy of this job runs on a live worker
             log.info("request %s was delivered already; its repeat is dropped", job.request_id)
+            # A repeat that took a place of its own (an update Telegram sent again) gives it back; one
+            # redelivered by the queue after its first run was done gives back one place too many, which
+            # only lets the chat have one more request in flight for a moment.
+            await self._deliveries.release(job)
         except asyncio.CancelledError:
             if self.durable:  # the worker is going away mid-job; taskiq would acknowledge the job regardless
                 await asyncio.shield(self._hand_back(job, message))

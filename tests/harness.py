@@ -51,9 +51,10 @@ class RunningBot:
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
+        polls = self.telegram.polls_started  # another bot may be polling the same fake already
         self._task = asyncio.create_task(run_bot(self.settings, handle_signals=False))
         ready = (self.telegram.await_for("getWebhookInfo", count=self._webhook_checks() + 1, timeout=30)
-                 if self.settings.webhook_url else self.telegram.await_polling())
+                 if self.settings.webhook_url else self.telegram.await_polling(polls + 1))
         polling = asyncio.create_task(ready)
         await asyncio.wait({self._task, polling}, return_when=asyncio.FIRST_COMPLETED)
         if self._task.done():  # start-up failed: surface its exception instead of a timeout

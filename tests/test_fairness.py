@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY
 from data.models import BroadcastStatus
 from tests.fakes import media
 from tests.fakes.tiktok import VideoFormat as FakeFormat
-from tests.harness import eventually, running_bot
+from tests.harness import RunningBot, bot_settings, eventually, running_bot
 
 ADMIN, USER, OTHER, GROUP = 9001, 5001, 5002, -1009001
 VIDEO_ID = "7312345678901234567"
@@ -179,27 +179,36 @@ async def test_broadcast_interrupted_and_resumed_reaches_everyone_once(telegram,
 
 async def test_one_replica_runs_a_broadcast_and_another_carries_it_on(telegram, world, tmp_path, redis_url,
                                                                         postgres_url, monkeypatch):
-    """Two bot processes sharing Redis and PostgreSQL: one runs the broadcast, the other leaves it alone
-    until the first stops, then carries it on; every chat gets one copy."""
+    """Two bot processes sharing Redis and PostgreSQL: the one running a broadcast keeps it, the other
+    leaves it alone until the first stops, then carries it on; every chat gets one copy."""
     from media_types import broadcast
 
     monkeypatch.setattr(broadcast, "ADOPT_EVERY", 0.3)
-    audience = list(range(2000, 2070))
-    shared = {"redis_url": redis_url, "db_url": postgres_url}
-    async with bot_in_world(telegram, world, tmp_path, **shared):
-        async with bot_in_world(telegram, world, tmp_path, **shared) as first:
-            for chat_id in audience:
-                await first.repositories.chats.register(chat_id, "private")
-            source = telegram.private_message(ADMIN, "📣 news")["message"]
-            started = await first.repositories.broadcasts.create(ADMIN, ADMIN, source["message_id"])
-            await first.repositories.broadcasts.set_status(started, BroadcastStatus.RUNNING,
-                                                           only_from=BroadcastStatus.DRAFT)
-            await telegram.await_for("copyMessage", count=10, timeout=30)
-            await asyncio.sleep(1)  # three looks by the second replica for broadcasts nobody runs
-            runners_meanwhile = len(progress_messages(telegram))
+    audience = list(range(2000, 2200))  # at 30 copies a second, about seven seconds of work
+    settings = {"proxy_file": world.proxy_file, "ssl_cert_file": world.ca_path, "admin_ids": frozenset({ADMIN}),
+                "redis_url": redis_url, "db_url": postgres_url}
+    first = RunningBot(telegram, bot_settings(telegram, tmp_path, **settings))
+    second = RunningBot(telegram, bot_settings(telegram, tmp_path, **settings))
+    await first.start()
+    try:
+        for chat_id in audience:
+            await first.repositories.chats.register(chat_id, "private")
+        source = telegram.private_message(ADMIN, "📣 news")["message"]
+        started = await first.repositories.broadcasts.create(ADMIN, ADMIN, source["message_id"])
+        await first.repositories.broadcasts.set_status(started, BroadcastStatus.RUNNING,
+                                                       only_from=BroadcastStatus.DRAFT)
+        await telegram.await_for("copyMessage", count=5, timeout=30)
+        await second.start()
+        await asyncio.sleep(1)  # three looks by the second replica for broadcasts nobody runs
+        runners_meanwhile = len(progress_messages(telegram))
+    finally:
+        await first.stop()
+    try:
         stopped_at = len(telegram.calls_to("copyMessage"))
         await telegram.await_for("editMessageText", timeout=60,
                                  predicate=lambda c: "Broadcast finished" in c.params["text"])
+    finally:
+        await second.stop()
     assert runners_meanwhile == 1  # while the first ran it, the second left it alone
     assert stopped_at < len(audience)  # the first was stopped mid-way...
     assert len(progress_messages(telegram)) == 2  # ...and the second carried it on

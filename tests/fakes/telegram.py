@@ -898,6 +898,11 @@ class FakeTelegram(BackgroundServer):
             await asyncio.sleep(0.01)
         return found
 
+    @property
+    def polls_started(self) -> int:
+        """How many getUpdates requests bots have opened so far."""
+        return self._polls_started
+
     async def await_polling(self, polls: int = 1, timeout: float = 30) -> None:
         """Wait until the bot has opened `polls` getUpdates requests (a long poll is recorded in
         `calls` only when it returns, which may be many seconds later)."""
