@@ -37,10 +37,9 @@ import json
 import re
 import secrets
 import string
-import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -49,6 +48,7 @@ from PIL import Image
 
 from tests.fakes import media
 from tests.fakes.tiktok import _byte_range
+from tests.fakes.traffic import RecordedTraffic
 
 WEBPAGE = "https://www.instagram.com"
 PAGE_HOSTS = frozenset({"www.instagram.com", "instagram.com"})
@@ -153,13 +153,6 @@ class _Entry:
     canonical_path: str = ""
 
 
-@dataclass
-class _Failure:
-    matches: Callable[[Hit], bool]
-    status: int | None
-    remaining: int
-    delay: float
-
 
 @dataclass
 class _Session:
@@ -203,17 +196,15 @@ def is_instagram_host(host: str) -> bool:
     return host in PAGE_HOSTS or host == API_HOST or host.endswith(CDN_SUFFIXES)
 
 
-class FakeInstagram:
+class FakeInstagram(RecordedTraffic):
     """Instagram's logged-out web flow and CDN, served on a host-routing origin such as FakeTikTok."""
 
     def __init__(self) -> None:
-        self._lock = threading.RLock()
+        super().__init__()
         self._posts: dict[int, _Entry] = {}  # by media pk
         self._media: dict[tuple[str, str], _Media] = {}
         self._users: dict[str, dict] = {}
         self._session = _Session()
-        self._failures: list[_Failure] = []
-        self._requests: list[Hit] = []
 
     # ----------------------------------------------------------------------- registering content
 
@@ -294,40 +285,11 @@ class FakeInstagram:
             self._posts[pk] = _Entry(code, user, None, f"/p/{code}/")
         return f"{WEBPAGE}/p/{code}/"
 
-    # ----------------------------------------------------------------------- scripting failures
-
-    def fail_next(self, match: str | Callable[[Hit], bool], *, status: int | None = 500, times: int = 1,
-                  delay: float = 0.0) -> None:
-        """Answer the next `times` matching requests with `status` after `delay` seconds (None: serve after the delay).
-
-        A string matches requests whose host + path contains it, e.g. "/api/graphql", "cdninstagram.com" or
-        a post's shortcode.
-        """
-        matches = match if callable(match) else (lambda hit: match in hit.host + hit.path)
-        with self._lock:
-            self._failures.append(_Failure(matches, status, times, delay))
-
-    # ----------------------------------------------------------------------- recorded traffic
-
-    @property
-    def requests(self) -> list[Hit]:
-        """Every request received, in order."""
-        with self._lock:
-            return list(self._requests)
-
-    def hits(self, substring: str) -> list[Hit]:
-        """Requests whose host + path contains `substring`."""
-        return [hit for hit in self.requests if substring in hit.host + hit.path]
+    # ----------------------------------------------------------------------- recorded traffic (and RecordedTraffic)
 
     def cdn_hits(self) -> list[Hit]:
         """Requests to the media CDN hosts."""
         return [hit for hit in self.requests if hit.host.endswith(CDN_SUFFIXES)]
-
-    def reset(self) -> None:
-        """Forget recorded requests and pending scripted failures; content and issued tokens stay."""
-        with self._lock:
-            self._requests.clear()
-            self._failures.clear()
 
     # ----------------------------------------------------------------------- building media data
 
@@ -447,8 +409,7 @@ class FakeInstagram:
         hit = Hit((request.url.host or "").lower(), request.path, request.rel_url.raw_query_string,
                   request.method, CIMultiDict(request.headers), await request.read())
         with self._lock:
-            self._requests.append(hit)
-            failure = self._take_failure(hit)
+            failure = self._record(hit)
         response = None
         if failure is not None:
             await asyncio.sleep(failure.delay)
@@ -459,13 +420,6 @@ class FakeInstagram:
                 response = self._route(request, hit)
         hit.status = response.status
         return response
-
-    def _take_failure(self, hit: Hit) -> _Failure | None:
-        for failure in self._failures:
-            if failure.remaining > 0 and failure.matches(hit):
-                failure.remaining -= 1
-                return failure
-        return None
 
     def _route(self, request: web.Request, hit: Hit) -> web.StreamResponse:
         if hit.host.endswith(CDN_SUFFIXES):

@@ -24,10 +24,9 @@ import html
 import json
 import re
 import secrets
-import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -35,6 +34,7 @@ from multidict import CIMultiDict
 
 from tests.fakes import media
 from tests.fakes.server import BackgroundServer
+from tests.fakes.traffic import RecordedTraffic
 
 WEBPAGE = "https://www.tiktok.com"
 PAGE_HOSTS = frozenset({"www.tiktok.com", "tiktok.com", "m.tiktok.com"})
@@ -131,28 +131,18 @@ class _Item:
     detail: dict | None  # the page's "webapp.video-detail"; None means the page redirects to the login page
 
 
-@dataclass
-class _Failure:
-    matches: Callable[[Hit], bool]
-    status: int | None
-    remaining: int
-    delay: float
 
-
-class FakeTikTok(BackgroundServer):
+class FakeTikTok(RecordedTraffic, BackgroundServer):
     """TikTok's pages, short links and CDN behind one loopback HTTP server that routes by Host header."""
 
     thread_name = "fake-tiktok"
 
     def __init__(self) -> None:
         super().__init__()
-        self._lock = threading.RLock()
         self._items: dict[str, _Item] = {}
         self._short_links: dict[tuple[str, str], str] = {}
         self._media: dict[tuple[str, str], _Media] = {}
         self._chain_tokens: set[str] = set()
-        self._failures: list[_Failure] = []
-        self._requests: list[Hit] = []
         self._sites: list = []  # other sites served on this origin, see mount()
         self._shapes: dict[str, Shape] = {}
         self._runner: web.AppRunner | None = None
@@ -244,17 +234,7 @@ class FakeTikTok(BackgroundServer):
         with self._lock:
             return self._shapes.get(kind, Shape())
 
-    # ----------------------------------------------------------------------- scripting failures
-
-    def fail_next(self, match: str | Callable[[Hit], bool], *, status: int | None = 500, times: int = 1,
-                  delay: float = 0.0) -> None:
-        """Answer the next `times` matching requests with `status` after `delay` seconds (None: serve after the delay).
-
-        A string matches requests whose host + path contains it, e.g. "/video/tos/" or "p16-sign-va".
-        """
-        matches = match if callable(match) else (lambda hit: match in hit.host + hit.path)
-        with self._lock:
-            self._failures.append(_Failure(matches, status, times, delay))
+    # ----------------------------------------------------------------------- scripting failures (and RecordedTraffic)
 
     def fail_item(self, item_id: str, *, times: int = 1, status: int = 500) -> None:
         """Fail the next `times` page requests for one item."""
@@ -263,25 +243,9 @@ class FakeTikTok(BackgroundServer):
 
     # ----------------------------------------------------------------------- recorded traffic
 
-    @property
-    def requests(self) -> list[Hit]:
-        """Every request received, in order."""
-        with self._lock:
-            return list(self._requests)
-
-    def hits(self, substring: str) -> list[Hit]:
-        """Requests whose host + path contains `substring`."""
-        return [hit for hit in self.requests if substring in hit.host + hit.path]
-
     def cdn_hits(self) -> list[Hit]:
         """Requests to the media CDN hosts."""
         return [hit for hit in self.requests if hit.host in CDN_HOSTS]
-
-    def reset(self) -> None:
-        """Forget recorded requests and pending scripted failures; registered content stays."""
-        with self._lock:
-            self._requests.clear()
-            self._failures.clear()
 
     # ----------------------------------------------------------------------- building item data
 
@@ -398,8 +362,7 @@ class FakeTikTok(BackgroundServer):
         hit = Hit((request.url.host or "").lower(), request.path, request.rel_url.raw_query_string,
                   request.method, CIMultiDict(request.headers))
         with self._lock:
-            self._requests.append(hit)
-            failure = self._take_failure(hit)
+            failure = self._record(hit)
             shape = self._shapes.get(_kind_of_host(hit.host), Shape())
         if shape.latency:
             await asyncio.sleep(shape.latency)
@@ -423,13 +386,6 @@ class FakeTikTok(BackgroundServer):
         hit.sent = len(body) if isinstance(body, (bytes, bytearray)) else 0
         hit.done_at = time.monotonic()
         return response
-
-    def _take_failure(self, hit: Hit) -> _Failure | None:
-        for failure in self._failures:
-            if failure.remaining > 0 and failure.matches(hit):
-                failure.remaining -= 1
-                return failure
-        return None
 
     def _route(self, request: web.Request, hit: Hit) -> web.StreamResponse:
         if hit.host in SHORT_LINK_HOSTS:
