@@ -31,7 +31,8 @@ from benchmarks.profile import Profiler
 from benchmarks.scenarios import Scenario
 from tests.fakes import media
 from tests.fakes.telegram import Call, FakeTelegram
-from tests.fakes.tiktok import CDN_HOSTS, PAGE_HOSTS, SHORT_LINK_HOSTS, FakeTikTok, Hit, VideoFormat
+from tests.fakes.tiktok import CDN_HOSTS, PAGE_HOSTS, SHORT_LINK_HOSTS, FakeTikTok, VideoFormat
+from tests.fakes.traffic import Hit
 from tests.fakes.world import TikTokWorld
 
 ROOT = Path(__file__).resolve().parent.parent

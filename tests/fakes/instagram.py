@@ -43,12 +43,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import web
-from multidict import CIMultiDict
 from PIL import Image
 
 from tests.fakes import media
 from tests.fakes.tiktok import _byte_range
-from tests.fakes.traffic import RecordedTraffic
+from tests.fakes.traffic import Hit, RecordedTraffic
 
 WEBPAGE = "https://www.instagram.com"
 PAGE_HOSTS = frozenset({"www.instagram.com", "instagram.com"})
@@ -118,24 +117,6 @@ class Post:
     def url_forms(self) -> tuple[str, ...]:
         """Every page URL of this post that Instagram serves and yt-dlp's InstagramIE accepts."""
         return url_forms(self.code, self.user)
-
-
-@dataclass
-class Hit:
-    """One request the fake Instagram received, with the status it answered."""
-
-    host: str
-    path: str
-    query: str
-    method: str
-    headers: CIMultiDict[str]
-    body: bytes = b""
-    status: int | None = None
-
-    @property
-    def form(self) -> dict[str, str]:
-        """The fields of a form-encoded body (the GraphQL POST), last value wins."""
-        return {key: values[-1] for key, values in urllib.parse.parse_qs(self.body.decode("latin-1")).items()}
 
 
 @dataclass
@@ -406,8 +387,7 @@ class FakeInstagram(RecordedTraffic):
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answer one request for an Instagram host."""
-        hit = Hit((request.url.host or "").lower(), request.path, request.rel_url.raw_query_string,
-                  request.method, CIMultiDict(request.headers), await request.read())
+        hit = Hit.of(request, await request.read())
         with self._lock:
             failure = self._record(hit)
         response = None

@@ -27,14 +27,13 @@ import secrets
 import time
 import urllib.parse
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import web
-from multidict import CIMultiDict
 
 from tests.fakes import media
 from tests.fakes.server import BackgroundServer
-from tests.fakes.traffic import RecordedTraffic
+from tests.fakes.traffic import Hit, RecordedTraffic
 
 WEBPAGE = "https://www.tiktok.com"
 PAGE_HOSTS = frozenset({"www.tiktok.com", "tiktok.com", "m.tiktok.com"})
@@ -99,21 +98,6 @@ class Post:
     image_urls: tuple[str, ...] = ()  # the first URL of each image
     music_url: str | None = None
     cover_url: str | None = None
-
-
-@dataclass
-class Hit:
-    """One request the fake origin received, with the status it answered."""
-
-    host: str
-    path: str
-    query: str
-    method: str
-    headers: CIMultiDict[str]
-    status: int | None = None
-    at: float = field(default_factory=time.monotonic)  # arrival, on the time.monotonic() clock
-    done_at: float | None = None  # when the answer was handed over (a paced body: its last byte written)
-    sent: int = 0  # body bytes answered
 
 
 @dataclass
@@ -359,8 +343,7 @@ class FakeTikTok(RecordedTraffic, BackgroundServer):
             site = next((site for site in self._sites if site.serves(host)), None)
         if site is not None:
             return await site.handle(request)
-        hit = Hit((request.url.host or "").lower(), request.path, request.rel_url.raw_query_string,
-                  request.method, CIMultiDict(request.headers))
+        hit = Hit.of(request)
         with self._lock:
             failure = self._record(hit)
             shape = self._shapes.get(_kind_of_host(hit.host), Shape())
