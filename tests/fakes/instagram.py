@@ -29,7 +29,6 @@ What is served, shaped like the real site (and like what yt-dlp's InstagramIE re
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import html
 import io
@@ -46,8 +45,7 @@ from aiohttp import web
 from PIL import Image
 
 from tests.fakes import media
-from tests.fakes.tiktok import _byte_range
-from tests.fakes.traffic import Hit, RecordedTraffic
+from tests.fakes.traffic import Hit, RecordedTraffic, ranged_response
 
 WEBPAGE = "https://www.instagram.com"
 PAGE_HOSTS = frozenset({"www.instagram.com", "instagram.com"})
@@ -390,11 +388,7 @@ class FakeInstagram(RecordedTraffic):
         hit = Hit.of(request, await request.read())
         with self._lock:
             failure = self._record(hit)
-        response = None
-        if failure is not None:
-            await asyncio.sleep(failure.delay)
-            if failure.status is not None:
-                response = web.Response(status=failure.status, text=f"scripted failure {failure.status}")
+        response = await self._scripted_answer(failure)
         if response is None:
             with self._lock:
                 response = self._route(request, hit)
@@ -496,18 +490,9 @@ class FakeInstagram(RecordedTraffic):
             return web.Response(status=404, text="Not Found")
         if urllib.parse.parse_qs(hit.query) != item.query:
             return web.Response(status=403, text="URL signature mismatch")
-        size = len(item.data)
-        headers = {"Accept-Ranges": "bytes", "Cache-Control": "max-age=1209600, no-transform",
-                   "Access-Control-Allow-Origin": "*", "Timing-Allow-Origin": "*"}
-        byte_range = _byte_range(request.headers.get("Range"), size)
-        if byte_range is None:
-            return web.Response(body=item.data, content_type=item.content_type, headers=headers)
-        if byte_range == ():
-            return web.Response(status=416, headers={"Content-Range": f"bytes */{size}"})
-        first, last = byte_range
-        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-        return web.Response(status=206, body=item.data[first:last + 1], content_type=item.content_type,
-                            headers=headers)
+        return ranged_response(request, item.data, item.content_type, {
+            "Cache-Control": "max-age=1209600, no-transform", "Access-Control-Allow-Origin": "*",
+            "Timing-Allow-Origin": "*"})
 
 
 def _polaris_result(entry: _Entry | None) -> dict:

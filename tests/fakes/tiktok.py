@@ -33,7 +33,7 @@ from aiohttp import web
 
 from tests.fakes import media
 from tests.fakes.server import BackgroundServer
-from tests.fakes.traffic import Hit, RecordedTraffic
+from tests.fakes.traffic import Hit, RecordedTraffic, ranged_response
 
 WEBPAGE = "https://www.tiktok.com"
 PAGE_HOSTS = frozenset({"www.tiktok.com", "tiktok.com", "m.tiktok.com"})
@@ -349,12 +349,8 @@ class FakeTikTok(RecordedTraffic, BackgroundServer):
             shape = self._shapes.get(_kind_of_host(hit.host), Shape())
         if shape.latency:
             await asyncio.sleep(shape.latency)
-        response = None
         try:
-            if failure is not None:
-                await asyncio.sleep(failure.delay)
-                if failure.status is not None:
-                    response = web.Response(status=failure.status, text=f"scripted failure {failure.status}")
+            response = await self._scripted_answer(failure)
             if response is None:
                 with self._lock:
                     response = self._route(request, hit)
@@ -428,17 +424,7 @@ class FakeTikTok(RecordedTraffic, BackgroundServer):
             return web.Response(status=403, text="Forbidden: bad or expired signature")
         if item.needs_session and not self._has_session(request):
             return web.Response(status=403, text="Forbidden")
-        size = len(item.data)
-        headers = {"Accept-Ranges": "bytes", "Cache-Control": "max-age=2592000"}
-        byte_range = _byte_range(request.headers.get("Range"), size)
-        if byte_range is None:
-            return web.Response(body=item.data, content_type=item.content_type, headers=headers)
-        if byte_range == ():
-            return web.Response(status=416, headers={"Content-Range": f"bytes */{size}"})
-        first, last = byte_range
-        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-        return web.Response(status=206, body=item.data[first:last + 1], content_type=item.content_type,
-                            headers=headers)
+        return ranged_response(request, item.data, item.content_type, {"Cache-Control": "max-age=2592000"})
 
     def _has_session(self, request: web.Request) -> bool:
         referer = request.headers.get("Referer", "")
@@ -480,21 +466,6 @@ async def _paced(request: web.Request, response: web.Response, body: bytes | byt
     finally:
         hit.done_at = time.monotonic()
     return paced
-
-
-def _byte_range(header: str | None, size: int) -> tuple[int, int] | tuple[()] | None:
-    """(first, last) of a single `bytes=` range; None to send everything; () if it cannot be satisfied."""
-    match = re.fullmatch(r"bytes=(\d*)-(\d*)", (header or "").strip())
-    if not match or match.group(1, 2) == ("", ""):
-        return None
-    first, last = match.group(1, 2)
-    if first == "":  # the last N bytes
-        return (max(size - int(last), 0), size - 1) if int(last) > 0 and size else ()
-    if int(first) >= size:
-        return ()
-    if last and int(last) < int(first):
-        return None
-    return int(first), (min(int(last), size - 1) if last else size - 1)
 
 
 def _detail(item: dict) -> dict:

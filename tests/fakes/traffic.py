@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import threading
 import time
 import urllib.parse
@@ -87,3 +89,41 @@ class RecordedTraffic:
                 failure.remaining -= 1
                 return failure
         return None
+
+    @staticmethod
+    async def _scripted_answer(failure: Failure | None) -> web.Response | None:
+        """What a scripted failure answers (after its delay); None to answer normally."""
+        if failure is None:
+            return None
+        await asyncio.sleep(failure.delay)
+        if failure.status is None:
+            return None
+        return web.Response(status=failure.status, text=f"scripted failure {failure.status}")
+
+
+def ranged_response(request: web.Request, data: bytes, content_type: str, headers: dict[str, str]) -> web.Response:
+    """A CDN's answer for a stored file: the whole file, or the single byte range asked for (206/416)."""
+    headers = {"Accept-Ranges": "bytes", **headers}
+    byte_range = _byte_range(request.headers.get("Range"), len(data))
+    if byte_range is None:
+        return web.Response(body=data, content_type=content_type, headers=headers)
+    if byte_range == ():
+        return web.Response(status=416, headers={"Content-Range": f"bytes */{len(data)}"})
+    first, last = byte_range
+    headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
+    return web.Response(status=206, body=data[first:last + 1], content_type=content_type, headers=headers)
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | tuple[()] | None:
+    """(first, last) of a single `bytes=` range; None to send everything; () if it cannot be satisfied."""
+    match = re.fullmatch(r"bytes=(\d*)-(\d*)", (header or "").strip())
+    if not match or match.group(1, 2) == ("", ""):
+        return None
+    first, last = match.group(1, 2)
+    if first == "":  # the last N bytes
+        return (max(size - int(last), 0), size - 1) if int(last) > 0 and size else ()
+    if int(first) >= size:
+        return ()
+    if last and int(last) < int(first):
+        return None
+    return int(first), (min(int(last), size - 1) if last else size - 1)
