@@ -18,6 +18,7 @@ COPY --chown=bot:bot data ./data
 COPY --chown=bot:bot handlers ./handlers
 COPY --chown=bot:bot locale ./locale
 COPY --chown=bot:bot media_types ./media_types
+COPY --chown=bot:bot pipeline ./pipeline
 COPY --chown=bot:bot tiktok_api ./tiktok_api
 COPY --chown=bot:bot instagram_api ./instagram_api
 

@@ -21,7 +21,7 @@ def _interrupt(signum: int, _frame: object) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from tiktok_api.cli import add_arguments
+    from pipeline.cli import add_arguments
 
     parser = argparse.ArgumentParser(prog="main.py", description="TikTok and Instagram downloader bot for Telegram.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -64,17 +64,16 @@ def run_service(command: str | None) -> None:
 def run_fetch(args: argparse.Namespace) -> int:
     from data import PipelineSettings, export_ca_bundle, load_settings
     from data.logs import configure_logging
-    from instagram_api import InstagramClient
-    from tiktok_api import TikTokClient
-    from tiktok_api.cli import run_fetch as fetch
+    from media_types.platforms import create_platforms
+    from pipeline.cli import run_fetch as fetch
 
     settings = load_settings(PipelineSettings)
     level = "DEBUG" if args.verbose else settings.log_level
-    configure_logging(level, settings.secrets(), quiet=() if args.verbose > 1 else ("tiktok_api.extractor",))
+    configure_logging(level, settings.secrets(), quiet=() if args.verbose > 1 else ("pipeline.extractor",))
     export_ca_bundle(settings)
 
     async def fetch_all() -> int:
-        return await fetch(args, [TikTokClient(settings), InstagramClient(settings)])
+        return await fetch(args, create_platforms(settings))
 
     return asyncio.run(fetch_all())
 

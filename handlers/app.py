@@ -27,7 +27,6 @@ from taskiq.receiver import Receiver
 
 from data import (
     ConfigError,
-    Platform,
     Repositories,
     Settings,
     create_engine,
@@ -39,12 +38,12 @@ from data import (
 from data.shared import LEASE_TTL, SharedState, create_state
 from handlers import create_dispatcher
 from handlers.i18n import create_i18n_core, translator
-from instagram_api import InstagramClient
 from media_types import Deliverer, DeliveryQueue, ImageProcessor, OutboundLimiter, SpamGuard, TelegramAnswers
 from media_types.broadcast import Broadcaster
 from media_types.jobs import DeliveryTasks, create_broker
+from media_types.platforms import create_platforms
 from media_types.texts import Translate
-from tiktok_api import TikTokClient
+from pipeline import Platforms
 
 log = logging.getLogger("bot")
 
@@ -160,6 +159,7 @@ class Services:
     state: SharedState
     repositories: Repositories
     translate: Callable[[str], Translate]
+    platforms: Platforms
     deliverer: Deliverer
     deliveries: DeliveryQueue
     tasks: DeliveryTasks
@@ -172,7 +172,7 @@ async def services(settings: Settings) -> AsyncIterator[tuple[Services, BaseCore
     engine = create_engine(settings.db_url)
     state = create_state(settings.redis_url, lease_ttl=min(LEASE_TTL, settings.worker_redelivery_seconds))
     bot = create_bot(settings, state if settings.redis_url else None)
-    clients = {Platform.TIKTOK: TikTokClient(settings), Platform.INSTAGRAM: InstagramClient(settings)}
+    platforms = create_platforms(settings)
     images = ImageProcessor()
     broker = create_broker(settings.redis_url, redeliver_after=settings.worker_redelivery_seconds)
     try:
@@ -183,7 +183,7 @@ async def services(settings: Settings) -> AsyncIterator[tuple[Services, BaseCore
         i18n_core = create_i18n_core()
         translate = translator(i18n_core)
         deliverer = Deliverer(
-            bot=bot, clients=clients, repositories=repositories, translate=translate,
+            bot=bot, platforms=platforms, repositories=repositories, translate=translate,
             images=images, upload_limit=settings.upload_limit, storage_channel_id=settings.storage_channel_id,
             max_video_duration=settings.max_video_duration, admin_ids=settings.admin_ids, state=state,
         )
@@ -192,13 +192,12 @@ async def services(settings: Settings) -> AsyncIterator[tuple[Services, BaseCore
             group_limit=settings.max_group_queue_size,
         )
         await broker.startup()
-        yield Services(settings, engine, bot, images, state, repositories, translate, deliverer, deliveries,
+        yield Services(settings, engine, bot, images, state, repositories, translate, platforms, deliverer, deliveries,
                        DeliveryTasks(broker, state, deliveries)), i18n_core
     finally:
         await broker.shutdown()
         await bot.session.close()
-        for client in clients.values():
-            await client.close()
+        await platforms.close()
         images.close()
         await state.close()
         await engine.dispose()
@@ -225,6 +224,7 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
 
         dispatcher = create_dispatcher(
             i18n_core, on_shutdown=finish_work, settings=settings, repositories=running.repositories,
+            platforms=running.platforms,
             deliverer=running.deliverer, tasks=running.tasks, broadcaster=broadcaster, images=running.images,
             state=running.state,
             spam=SpamGuard(running.state, max_links=settings.spam_max_links, window=settings.spam_window_seconds,

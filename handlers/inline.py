@@ -17,7 +17,7 @@ from aiogram.types import (
 from aiogram_i18n import I18nContext
 
 from data import Platform, Surface
-from handlers.links import supported_links
+from pipeline import Platforms
 from handlers.requests import submit
 from media_types import (
     Deliverer,
@@ -32,8 +32,8 @@ from media_types import (
 PENDING, CACHED = "p", "c"  # result id prefixes: "needs the chosen-result flow" / "complete as offered"
 
 
-async def answer_query(query: InlineQuery, deliverer: Deliverer, i18n: I18nContext) -> None:
-    links = supported_links(query.query)
+async def answer_query(query: InlineQuery, deliverer: Deliverer, platforms: Platforms, i18n: I18nContext) -> None:
+    links = platforms.find_links(query.query)
     if not links:
         await query.answer([], cache_time=60, is_personal=False, button=InlineQueryResultsButton(
             text=i18n.get("inline-paste-link"), start_parameter="inline"))
@@ -45,7 +45,7 @@ async def answer_query(query: InlineQuery, deliverer: Deliverer, i18n: I18nConte
             input_message_content=InputTextMessageContent(message_text=i18n.get("inline-not-configured-text")),
         )], cache_time=300)
         return
-    platform, link = links[0]
+    platform, link = links[0].platform, links[0].link
     result = await _cached_result(platform, link.item_id, deliverer, i18n) if link.item_id else None
     if result is None:
         result = InlineQueryResultCachedPhoto(
@@ -79,12 +79,12 @@ async def _cached_result(platform: Platform, item_id: str, deliverer: Deliverer,
 
 
 async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, tasks: DeliveryTasks,
-                         i18n: I18nContext, bot: Bot) -> None:
+                         platforms: Platforms, i18n: I18nContext, bot: Bot) -> None:
     """Telegram reports the chosen result (inline feedback must be on: /setinlinefeedback in @BotFather)."""
-    links = supported_links(result.query)
+    links = platforms.find_links(result.query)
     if not links or result.inline_message_id is None:
         return
-    platform, link = links[0]
+    platform, link = links[0].platform, links[0].link
     job = DeliveryJob(
         platform=platform, link=link.url, surface=Surface.INLINE, language=i18n.locale,
         user_id=result.from_user.id, inline_message_id=result.inline_message_id,

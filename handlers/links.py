@@ -3,20 +3,17 @@ Private chats also get told what to send instead; groups hear nothing unless a l
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-import instagram_api
-import tiktok_api
 from data import Platform, Surface
 from data.models import Chat
 from handlers.requests import allowed, submit
 from media_types import Deliverer, DeliveryJob, DeliveryTasks, RetryButton, SpamGuard
+from pipeline import FoundLink, Platforms
 
 # Messages that carry media instead of a link.
 _MEDIA_KINDS = ("photo", "video", "voice", "audio", "video_note", "document", "sticker", "animation")
@@ -29,37 +26,28 @@ def message_urls(message: Message) -> tuple[str | None, list[str]]:
     return text, [entity.url for entity in entities if entity.type == "text_link" and entity.url]
 
 
-# Where each platform's links are found; the link's platform decides the client that fetches it.
-LINK_FINDERS = ((Platform.TIKTOK, tiktok_api.find_links), (Platform.INSTAGRAM, instagram_api.find_links))
-
-
-def supported_links(text: str | None, extra_urls: list[str] = ()) -> list[tuple[Platform, Any]]:
-    """Every supported link of a message, with its platform."""
-    return [(platform, link) for platform, find in LINK_FINDERS for link in find(text, extra_urls)]
-
-
 class HasLinks(Filter):
     """Passes messages with at least one supported link, handing the links to the handler."""
 
-    async def __call__(self, message: Message) -> bool | dict:
+    async def __call__(self, message: Message, platforms: Platforms) -> bool | dict[str, list[FoundLink]]:
         text, entity_urls = message_urls(message)
-        links = supported_links(text, entity_urls)
+        links = platforms.find_links(text, entity_urls)
         return {"links": links} if links else False
 
 
-def _jobs(links: list[tuple[Platform, Any]], chat_id: int, chat_type: str, user_id: int | None,
+def _jobs(links: list[FoundLink], chat_id: int, chat_type: str, user_id: int | None,
           reply_to: int | None, chat_settings: Chat | None, i18n: I18nContext) -> list[DeliveryJob]:
     surface = Surface.PRIVATE if chat_type == ChatType.PRIVATE else Surface.GROUP
     file_mode = bool(chat_settings and chat_settings.file_mode)
     return [
-        DeliveryJob(platform=platform, link=link.url, surface=surface, language=i18n.locale, file_mode=file_mode,
-                    chat_id=chat_id, user_id=user_id, reply_to=reply_to)
-        for platform, link in links
+        DeliveryJob(platform=found.platform, link=found.link.url, surface=surface, language=i18n.locale,
+                    file_mode=file_mode, chat_id=chat_id, user_id=user_id, reply_to=reply_to)
+        for found in links
     ]
 
 
 async def deliver_links(
-    message: Message, links: list[tuple[Platform, Any]], deliverer: Deliverer, tasks: DeliveryTasks,
+    message: Message, links: list[FoundLink], deliverer: Deliverer, tasks: DeliveryTasks,
     spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot,
 ) -> None:
     sender = message.from_user.id if message.from_user else message.chat.id
@@ -72,18 +60,18 @@ async def deliver_links(
 
 async def retry(
     callback: CallbackQuery, callback_data: RetryButton, deliverer: Deliverer, tasks: DeliveryTasks,
-    spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot,
+    spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot, platforms: Platforms,
 ) -> None:
     """The retry button of a refused request: the same way in as a new message."""
     await callback.answer()
     platform = Platform(callback_data.platform)
-    link = deliverer.link_from_token(platform, callback_data.token)
+    link = platforms.from_token(platform, callback_data.token)
     message = callback.message
     if link is None or not isinstance(message, Message):
         return
     if not await allowed(spam, callback.from_user.id, 1, bot, message.chat.id, i18n):
         return
-    jobs = _jobs([(platform, link)], message.chat.id, message.chat.type, callback.from_user.id, None,
+    jobs = _jobs([FoundLink(platform, link)], message.chat.id, message.chat.type, callback.from_user.id, None,
                  chat_settings, i18n)
     await submit(jobs, tasks, deliverer, bot, i18n)
 

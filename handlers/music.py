@@ -15,6 +15,7 @@ from data import Platform, Surface
 from data.models import Chat
 from handlers.requests import allowed, submit
 from media_types import Deliverer, DeliveryJob, DeliveryTasks, MusicButton, Noop, SlidePage, SpamGuard
+from pipeline import Platforms
 
 _ITEM_ID = re.compile(r"^[A-Za-z0-9_-]{5,64}$")  # TikTok ids are digits, Instagram codes are not
 _KNOWN_PLATFORMS = [platform.value for platform in Platform]
@@ -22,7 +23,7 @@ _KNOWN_PLATFORMS = [platform.value for platform in Platform]
 
 async def send_sound(
     callback: CallbackQuery, callback_data: MusicButton, deliverer: Deliverer, tasks: DeliveryTasks,
-    spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot,
+    spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot, platforms: Platforms,
 ) -> None:
     platform = Platform(callback_data.platform)
     message = callback.message if isinstance(callback.message, Message) else None
@@ -41,7 +42,7 @@ async def send_sound(
     if not await allowed(spam, callback.from_user.id, 1, bot, chat_id, i18n):
         return
     job = DeliveryJob(
-        platform=platform, link=deliverer.item_url(platform, callback_data.item_id), surface=surface,
+        platform=platform, link=platforms.item_url(platform, callback_data.item_id), surface=surface,
         language=i18n.locale, chat_id=chat_id, user_id=callback.from_user.id, reply_to=reply_to, sound=True,
     )
     await submit([job], tasks, deliverer, bot, i18n)

@@ -1,7 +1,8 @@
-"""Instagram: the same shape as tiktok_api (links, client); the pipeline machinery is tiktok_api's.
-Knows nothing of Telegram."""
+"""Instagram: its links, and its posts read by yt-dlp's Instagram extractor (stage 2). The stages, proxies
+and models are the pipeline's; nothing here knows of Telegram or of TikTok."""
 
 from instagram_api.client import InstagramClient
-from instagram_api.links import InstagramLink, LinkKind, find_links, parse_link
+from instagram_api.links import LINKS, InstagramLink, LinkKind, find_links, link_from_token, link_token, parse_link
 
-__all__ = ["InstagramClient", "InstagramLink", "LinkKind", "find_links", "parse_link"]
+__all__ = ["LINKS", "InstagramClient", "InstagramLink", "LinkKind", "find_links", "link_from_token", "link_token",
+           "parse_link"]

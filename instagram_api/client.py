@@ -1,49 +1,49 @@
 """InstagramClient: reels, photo posts and carousels through the same stages, proxies, budgets and CDN
-streaming as TikTok (tiktok_api.pipeline.MediaClient); only links, resolution and extraction differ."""
+streaming as every platform (pipeline.MediaClient); only the links and the extraction are Instagram's."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from yt_dlp import YoutubeDL
 
-from instagram_api import links
-from instagram_api.links import (
-    InstagramLink,
-    is_media_host,
+from instagram_api.links import LINKS, is_media_host
+from pipeline import (
+    EntryKind,
+    Gallery,
+    GalleryEntry,
+    ItemRef,
+    MediaClient,
+    MediaInfo,
+    MediaRequest,
+    ProxySession,
+    UnsupportedError,
+    Video,
+    VideoFormat,
+    host_of,
+    int_or_none,
+    run_stage,
 )
-from tiktok_api.errors import UnsupportedError
-from tiktok_api.links import host_of
-from tiktok_api.models import Gallery, GalleryEntry, ItemRef, MediaInfo, MediaRequest, Video, VideoFormat
-from tiktok_api.pipeline import MediaClient, int_or_none
-from tiktok_api.proxies import ProxySession
-from tiktok_api.stages import run_stage
 
 log = logging.getLogger(__name__)
 
 REFERER = (("Referer", "https://www.instagram.com/"),)
 
 
-def instagram_post(ydl: YoutubeDL, url: str) -> dict:
+def instagram_post(ydl: YoutubeDL, url: str) -> dict[str, Any]:
     """yt-dlp's Instagram extractor (its logged-out flow, or the cookies of YTDLP_COOKIES) without the
     processing step: a single post, or a playlist whose photo entries have no formats."""
     return ydl.extract_info(url, download=False, process=False)
 
 
 class InstagramClient(MediaClient):
-    platform = "instagram"
-    links = links
-
-    def item_url(self, item_id: str) -> str:
-        return f"https://www.instagram.com/p/{item_id}/"
-
-    def item_ref(self, link: InstagramLink) -> ItemRef:
-        return ItemRef(link.code, link.canonical_url)
+    links = LINKS
 
     async def extract(self, item: ItemRef, session: ProxySession) -> MediaInfo:
         """A reel becomes a Video; a photo post or a carousel a Gallery of photos and clips in order."""
 
-        async def fetch() -> dict:
+        async def fetch() -> dict[str, Any]:
             return await self._extractor.run(session.proxy, instagram_post, item.url)
 
         info = await run_stage("extract", self._extract_budget, session, fetch, subject=item.item_id)
@@ -57,7 +57,7 @@ class InstagramClient(MediaClient):
                        author=info.get("channel") or "")
 
 
-def _formats(info: dict) -> tuple[VideoFormat, ...]:
+def _formats(info: dict[str, Any]) -> tuple[VideoFormat, ...]:
     return tuple(
         VideoFormat(media=MediaRequest(f["url"], REFERER, int_or_none(f.get("filesize"))),
                     codec=str(f.get("vcodec") or "h264").split(".")[0].replace("avc1", "h264"),
@@ -68,13 +68,13 @@ def _formats(info: dict) -> tuple[VideoFormat, ...]:
     )
 
 
-def _best_picture(info: dict) -> dict | None:
+def _best_picture(info: dict[str, Any]) -> dict[str, Any] | None:
     """The largest of the post's pictures (yt-dlp lists them as thumbnails, small first)."""
     pictures = [t for t in info.get("thumbnails") or [] if t.get("url") and is_media_host(host_of(t["url"]))]
     return max(pictures, key=lambda t: t.get("width") or 0, default=None)
 
 
-def _video(item: ItemRef, info: dict) -> Video:
+def _video(item: ItemRef, info: dict[str, Any]) -> Video:
     cover = _best_picture(info)
     return Video(
         item=item, formats=_formats(info), duration=int_or_none(info.get("duration")),
@@ -83,14 +83,14 @@ def _video(item: ItemRef, info: dict) -> Video:
     )
 
 
-def _entry(info: dict) -> GalleryEntry | None:
+def _entry(info: dict[str, Any]) -> GalleryEntry | None:
     """A carousel entry: a clip (its best H.264 format) or a picture (its largest version)."""
     if formats := _formats(info):
         best = max(formats, key=lambda f: ((f.width or 0) * (f.height or 0), f.bitrate or 0))
-        return GalleryEntry("video", best.media, best.width, best.height, int_or_none(info.get("duration")))
+        return GalleryEntry(EntryKind.VIDEO, best.media, best.width, best.height, int_or_none(info.get("duration")))
     picture = _best_picture(info)
     if picture is None:
         log.warning("a carousel entry without a picture or a clip: %s", info.get("id"))
         return None
-    return GalleryEntry("photo", MediaRequest(picture["url"], REFERER), int_or_none(picture.get("width")),
+    return GalleryEntry(EntryKind.PHOTO, MediaRequest(picture["url"], REFERER), int_or_none(picture.get("width")),
                         int_or_none(picture.get("height")))

@@ -1,12 +1,14 @@
-"""Instagram links: strict URL parsing with a host allowlist, like tiktok_api.links."""
+"""Instagram links: strict URL parsing with a host allowlist (pipeline.urls)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tiktok_api.links import in_domains, links_in_message, split_allowed
+from data import Platform
+from pipeline import ItemRef, LinkRules, in_domains, links_in_message, split_allowed
 
 PAGE_HOSTS = frozenset({"instagram.com", "www.instagram.com", "m.instagram.com"})
 MEDIA_DOMAINS = ("cdninstagram.com", "fbcdn.net")
@@ -34,7 +36,14 @@ class InstagramLink:
 
     @property
     def canonical_url(self) -> str:
-        return f"https://www.instagram.com/p/{self.code}/"
+        return item_url(self.code)
+
+    @property
+    def token(self) -> str:
+        return link_token(self)
+
+    def item(self) -> ItemRef | None:
+        return ItemRef(self.code, self.canonical_url) if self.kind is LinkKind.POST else None
 
 
 def is_page_host(host: str | None) -> bool:
@@ -53,11 +62,11 @@ def parse_link(raw: str) -> InstagramLink | None:
     if match := _SHARE.match(path):
         return InstagramLink(f"https://www.instagram.com{path}", LinkKind.SHARE, match["code"])
     if match := _POST.match(path):
-        return InstagramLink(f"https://www.instagram.com/p/{match['code']}/", LinkKind.POST, match["code"])
+        return InstagramLink(item_url(match["code"]), LinkKind.POST, match["code"])
     return None
 
 
-def find_links(text: str | None, extra_urls: list[str] = ()) -> list[InstagramLink]:
+def find_links(text: str | None, extra_urls: Iterable[str] = ()) -> list[InstagramLink]:
     """Every Instagram post link in a message (the same rules as TikTok's)."""
     return links_in_message(parse_link, text, extra_urls)
 
@@ -71,3 +80,11 @@ def link_from_token(token: str) -> InstagramLink | None:
     prefix, _, code = token.partition(".")
     paths = {"p": "/p/", "s": "/share/"}
     return parse_link(f"https://www.instagram.com{paths[prefix]}{code}/") if prefix in paths else None
+
+
+def item_url(code: str) -> str:
+    return f"https://www.instagram.com/p/{code}/"
+
+
+LINKS = LinkRules(platform=Platform.INSTAGRAM, parse=parse_link, from_token=link_from_token, item_url=item_url,
+                  is_page_host=is_page_host, is_media_host=is_media_host)

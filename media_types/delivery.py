@@ -50,10 +50,13 @@ from media_types.texts import (
     slide_keyboard,
 )
 from media_types.uploads import StreamedUpload, upload_failure_is_retryable
-from tiktok_api import (
+from pipeline import (
     Gallery,
+    InvalidLinkError,
     ItemRef,
     MediaClient,
+    Platforms,
+    error_for,
     MediaError,
     MediaRequest,
     MediaStream,
@@ -64,7 +67,6 @@ from tiktok_api import (
     VideoFormat,
     rank_formats,
 )
-from tiktok_api.errors import error_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -106,13 +108,13 @@ class ChatBlockedError(Exception):
 
 class Deliverer:
     def __init__(
-        self, *, bot: Bot, clients: dict[Platform, MediaClient], repositories: Repositories,
+        self, *, bot: Bot, platforms: Platforms, repositories: Repositories,
         translate: Callable[[str], Translate], images: ImageProcessor, upload_limit: int,
         storage_channel_id: int | None, max_video_duration: int, state: SharedState,
         admin_ids: frozenset[int] = frozenset(),
     ) -> None:
         self._bot = bot
-        self._clients = clients
+        self._platforms = platforms
         self._repositories = repositories
         self._translate = translate
         self._images = images
@@ -137,17 +139,10 @@ class Deliverer:
         keyboard = retry_keyboard(job.platform.value, token, t) if token and job.surface is not Surface.INLINE else None
         await self._report(job, t("shutdown-retry"), keyboard=keyboard, quiet_in_groups=False)
 
-    def item_url(self, platform: Platform, item_id: str) -> str:
-        return self._clients[platform].item_url(item_id)
-
-    def link_from_token(self, platform: Platform, token: str) -> object | None:
-        return self._clients[platform].link_from_token(token)
-
     def retry_token(self, job: DeliveryJob) -> str | None:
         """What a "try again" button carries for this job; None when a retry makes no sense (a sound)."""
-        client = self._clients[job.platform]
-        link = client.parse_link(job.link)
-        return client.link_token(link) if link is not None and not job.sound else None
+        link = self._platforms.link(job.platform, job.link)
+        return link.token if link is not None and not job.sound else None
 
     async def cached(self, platform: Platform, item_id: str, variant: str = MEDIA) -> CachedItem | None:
         entries = await self._repositories.media_cache.get(platform, item_id, variant)
@@ -259,9 +254,12 @@ class Deliverer:
         """Send from the media cache if the item is there; otherwise produce it once (single flight: the
         same item asked by many chats at once, in any process, is fetched and uploaded by the first request
         that claims it; the others wait for it and send by file id, or report its failure)."""
-        client = self._clients[job.platform]
+        client = self._platforms.client(job.platform)
         session = client.session()
-        item = await client.resolve(client.parse_link(job.link), session)
+        link = self._platforms.link(job.platform, job.link)
+        if link is None:
+            raise InvalidLinkError(f"{job.link} is not a {job.platform} link")
+        item = await client.resolve(link, session)
         bind(item=item.item_id)
         flight = f"flight:{job.platform.value}:{item.item_id}:{variant}"
         waited = False

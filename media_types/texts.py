@@ -9,7 +9,7 @@ from collections.abc import Callable
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from tiktok_api.errors import (
+from pipeline import (
     ClassifiedContentError,
     InvalidLinkError,
     ItemDeletedError,
@@ -62,7 +62,7 @@ class SlidePage(CallbackData, prefix="sl"):
 
 
 class RetryButton(CallbackData, prefix="rt"):
-    """Try a refused request again; the link travels as a token (tiktok_api.link_token)."""
+    """Try a refused request again; the link travels as a token (Link.token)."""
 
     platform: str
     token: str

@@ -12,7 +12,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import InputFile
 
-from tiktok_api import MediaStream, NetworkError
+from pipeline import MediaStream, NetworkError
 
 T = TypeVar("T")
 

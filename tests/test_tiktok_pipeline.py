@@ -14,7 +14,7 @@ from tests.fakes import media
 from tests.fakes.tiktok import Music as FakeMusic
 from tests.fakes.tiktok import VideoFormat as FakeFormat
 from tests.fakes.world import ProxyConfig, TikTokWorld
-from tiktok_api import (
+from pipeline import (
     ClassifiedContentError,
     Gallery,
     InvalidLinkError,
@@ -24,12 +24,11 @@ from tiktok_api import (
     LoginRequiredError,
     NetworkError,
     RegionBlockedError,
-    TikTokClient,
     TooLargeError,
     TooLongError,
     Video,
-    parse_link,
 )
+from tiktok_api import TikTokClient, parse_link
 
 ITEM = "7312345678901234567"
 
@@ -207,7 +206,7 @@ async def test_h264_is_preferred_to_a_comparable_h265(world, client) -> None:
         FakeFormat(codec="h264", width=360, height=640),
     ])
     _, video = await fetch_item(client, post.url)
-    from tiktok_api import rank_formats
+    from pipeline import rank_formats
     ranked = rank_formats(video.formats, None)
     assert (ranked[0].codec, ranked[0].height) == ("h264", 1920)
 

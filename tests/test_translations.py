@@ -17,7 +17,7 @@ from media_types.texts import ERROR_KEYS
 from tests.fakes.telegram import html_error
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT_PACKAGES = ("handlers", "media_types", "tiktok_api", "instagram_api", "data")
+PRODUCT_PACKAGES = ("handlers", "media_types", "tiktok_api", "instagram_api", "pipeline", "data")
 SAMPLE_ARGUMENTS = {
     "name": "Ann &amp; Bob", "bot": "test_bot", "shown": 10, "total": 12, "minutes": 3, "megabytes": 50,
     "seconds": 60, "request": "ab12", "link": "https://vm.tiktok.com/x/", "stage": "extract", "attempts": 3,

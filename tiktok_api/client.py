@@ -1,42 +1,37 @@
-"""TikTokClient: the three stages (resolve, extract, download), each with its own retry budget, through
-one sticky ProxySession per request."""
+"""TikTokClient: stage 2 for TikTok (its page, read by the real yt-dlp extractor) turned into the pipeline's
+models; stages 1 and 3, proxies and budgets are pipeline.MediaClient's."""
 
 from __future__ import annotations
 
 import logging
-from typing import TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
-from tiktok_api import links
-from tiktok_api.errors import (
+from pipeline import (
+    EntryKind,
+    Gallery,
+    GalleryEntry,
+    ItemRef,
+    MediaClient,
+    MediaInfo,
+    MediaRequest,
+    Music,
+    ProxySession,
     UnsupportedError,
+    Video,
+    VideoFormat,
+    int_or_none,
+    run_stage,
+    short_url,
 )
-from tiktok_api.extractor import PageData, tiktok_page
-from tiktok_api.links import (
-    LinkKind,
-    TikTokLink,
-    is_media_host,
-)
-from tiktok_api.models import Gallery, GalleryEntry, ItemRef, MediaInfo, MediaRequest, Music, Video, VideoFormat
-from tiktok_api.pipeline import MediaClient, int_or_none, short_url
-from tiktok_api.proxies import ProxySession
-from tiktok_api.stages import run_stage
+from tiktok_api.links import LINKS, is_media_host
+from tiktok_api.page import PageData, tiktok_page
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class TikTokClient(MediaClient):
-    platform = "tiktok"
-    links = links
-
-    def item_url(self, item_id: str) -> str:
-        return f"https://www.tiktok.com/@_/video/{item_id}"
-
-    def item_ref(self, link: TikTokLink) -> ItemRef:
-        return ItemRef(link.item_id, link.canonical_url, is_photo=link.kind is LinkKind.PHOTO)
-
-    # Stage 2 --------------------------------------------------------------------------------------
+    links = LINKS
 
     async def extract(self, item: ItemRef, session: ProxySession) -> MediaInfo:
         """The item's media: a video with its formats, or a slideshow's images; plus the sound.
@@ -47,6 +42,7 @@ class TikTokClient(MediaClient):
 
         page = await run_stage("extract", self._extract_budget, session, fetch, subject=item.item_id)
         return _gallery(item, page) if page.item.get("imagePost") else self.too_long(_video(item, page))
+
 
 def _media(url: str, page: PageData, referer: str, size: int | None = None) -> MediaRequest | None:
     if not is_media_host(urlsplit(url).hostname):
@@ -59,7 +55,7 @@ def _media(url: str, page: PageData, referer: str, size: int | None = None) -> M
 
 
 def _music(item: ItemRef, page: PageData) -> Music | None:
-    music = page.item.get("music") or {}
+    music: dict[str, Any] = page.item.get("music") or {}
     play_url = music.get("playUrl")
     if not play_url:
         return None
@@ -107,7 +103,7 @@ def _gallery(item: ItemRef, page: PageData) -> Gallery:
     for image in page.item["imagePost"].get("images", []):
         urls = (image.get("imageURL") or {}).get("urlList") or []
         if urls and (media := _media(urls[0], page, item.url)) is not None:
-            images.append(GalleryEntry("photo", media, int_or_none(image.get("imageWidth")),
+            images.append(GalleryEntry(EntryKind.PHOTO, media, int_or_none(image.get("imageWidth")),
                                        int_or_none(image.get("imageHeight"))))
     if not images:
         raise UnsupportedError(f"{item.item_id} is a photo post without images")

@@ -10,12 +10,12 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from tiktok_api.errors import MediaError
-from tiktok_api.links import WRAPPING
-from tiktok_api.models import Gallery
-from tiktok_api.pipeline import MediaClient
+from pipeline.client import MediaClient
+from pipeline.errors import MediaError
+from pipeline.links import Link
+from pipeline.models import Gallery
+from pipeline.platforms import FoundLink, Platforms
 
 OK, EXISTS, DUPLICATE, FAILED = "ok", "already there", "duplicate", "failed"
 
@@ -60,19 +60,19 @@ class Fetcher:
                 return candidate
         return None
 
-    async def fetch(self, raw: str, found: tuple[MediaClient, Any] | None) -> Outcome:
+    async def fetch(self, raw: str, found: FoundLink | None, platforms: Platforms) -> Outcome:
         started = time.monotonic()
         if found is None:
             return self._report(Outcome(raw, FAILED, detail="invalid_link: not a TikTok or Instagram post link"),
                                 started)
-        client, link = found
+        client, link = platforms.client(found.platform), found.link
         async with self._limit:
             try:
                 return self._report(await self._fetch(raw, client, link), started)
             except MediaError as exc:
                 return self._report(Outcome(raw, FAILED, link.item_id, f"{exc.reason}: {exc}"), started)
 
-    async def _fetch(self, raw: str, client: MediaClient, link: Any) -> Outcome:
+    async def _fetch(self, raw: str, client: MediaClient, link: Link) -> Outcome:
         session = client.session()
         item = await client.resolve(link, session)
         key = (client.platform, item.item_id)
@@ -110,8 +110,8 @@ def _read_sources(urls: list[str], from_file: Path | None) -> list[str]:
     return list(dict.fromkeys(words))  # the same text twice is one request
 
 
-async def run_fetch(args: argparse.Namespace, clients: list[MediaClient]) -> int:
-    """Fetch every link with the client whose links it is; print a line per item and a summary.
+async def run_fetch(args: argparse.Namespace, platforms: Platforms) -> int:
+    """Fetch every link with the client of its platform; print a line per item and a summary.
     Non-zero when anything failed. The clients are closed at the end."""
     if args.from_file is not None and str(args.from_file) != "-" and not args.from_file.is_file():
         print(f"--from: file {str(args.from_file)!r} does not exist", file=sys.stderr)
@@ -123,19 +123,10 @@ async def run_fetch(args: argparse.Namespace, clients: list[MediaClient]) -> int
     args.out.mkdir(parents=True, exist_ok=True)
     fetcher = Fetcher(args.out, args.concurrency, len(sources))
     try:
-        outcomes = await asyncio.gather(*(fetcher.fetch(raw, _link_of(raw, clients)) for raw in sources))
+        outcomes = await asyncio.gather(*(fetcher.fetch(raw, platforms.parse(raw), platforms) for raw in sources))
     finally:
-        for client in clients:
-            await client.close()
+        await platforms.close()
     return _summarize(outcomes)
-
-
-def _link_of(raw: str, clients: list[MediaClient]) -> tuple[MediaClient, Any] | None:
-    """The client that takes this link, and its parsed link."""
-    for client in clients:
-        if (link := client.parse_link(raw.strip(WRAPPING))) is not None:
-            return client, link
-    return None
 
 
 def _summarize(outcomes: list[Outcome]) -> int:

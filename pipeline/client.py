@@ -1,6 +1,6 @@
-"""What every platform's client shares: the sticky proxy session, the stage runner's budgets, and stage 3
-(streaming and downloading from the platform's CDN, with the platform's media allowlist). A platform
-adds its links, its resolution (stage 1) and its extraction (stage 2)."""
+"""What every platform's client shares: the sticky proxy session, the stage runner's budgets, stage 1 for
+links that must be followed, and stage 3 (streaming and downloading from the platform's CDN, with the
+platform's media allowlist). A platform adds its link rules and its extraction (stage 2)."""
 
 from __future__ import annotations
 
@@ -9,36 +9,42 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from types import ModuleType
-from typing import Any, ClassVar, TypeVar
-from urllib.parse import urlsplit
+from typing import ClassVar, TypeVar
 
 from cachetools import TTLCache
 
+from data import Platform
 from data.config import PipelineSettings
-from tiktok_api.cdn import CdnClient, MediaStream
-from tiktok_api.errors import InvalidLinkError, TooLargeError, TooLongError
-from tiktok_api.extractor import YtDlpExtractor
-from tiktok_api.http import HttpClient
-from tiktok_api.models import DownloadedFile, Gallery, ItemRef, MediaInfo, MediaRequest, Video, VideoFormat
-from tiktok_api.proxies import ProxyManager, ProxySession
-from tiktok_api.stages import run_stage
+from pipeline.cdn import CdnClient, MediaStream
+from pipeline.errors import InvalidLinkError, TooLargeError, TooLongError
+from pipeline.extractor import YtDlpExtractor
+from pipeline.formats import rank_formats
+from pipeline.http import HttpClient
+from pipeline.links import Link, LinkRules
+from pipeline.models import (
+    DownloadedFile,
+    EntryKind,
+    Gallery,
+    ItemRef,
+    MediaInfo,
+    MediaRequest,
+    Video,
+    VideoFormat,
+)
+from pipeline.proxies import ProxyManager, ProxySession
+from pipeline.stages import run_stage
+from pipeline.urls import media_suffix, short_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 GALLERY_CONCURRENCY = 4
-UNPLAYABLE_CODECS = frozenset({"bytevc2"})
-# H.264 wins unless the best H.265 is clearly sharper: many Telegram clients show H.265 as grey frames.
-COMPARABLE_HEIGHT = 0.7
 
 
 class MediaClient(ABC):
-    """The base of TikTokClient and InstagramClient. `links` is the platform's links module (parse_link,
-    link_token, link_from_token, is_page_host, is_media_host)."""
+    """The base of TikTokClient and InstagramClient: a platform sets `links` and implements `extract`."""
 
-    platform: ClassVar[str]
-    links: ClassVar[ModuleType]
+    links: ClassVar[LinkRules]
 
     def __init__(self, settings: PipelineSettings, *, extraction_workers: int = 4) -> None:
         self.proxies = ProxyManager(
@@ -50,7 +56,6 @@ class MediaClient(ABC):
             workers=extraction_workers, cookies_file=settings.ytdlp_cookies,
             custom_ca=settings.ssl_cert_file is not None,
         )
-        self._media_allowed = self.links.is_media_host
         self._resolve_budget = settings.url_resolve_max_retries
         self._extract_budget = settings.video_info_max_retries
         self._download_budget = settings.download_max_retries
@@ -67,17 +72,9 @@ class MediaClient(ABC):
         """A new request's sticky place in the proxy rotation."""
         return self.proxies.session()
 
-    def parse_link(self, raw: str) -> Any:
-        """The platform's link for a URL, or None when it is not one of its links."""
-        return self.links.parse_link(raw)
-
-    def link_token(self, link: Any) -> str:
-        """A short reversible form of a link, for a button's callback data."""
-        return self.links.link_token(link)
-
-    def link_from_token(self, token: str) -> Any:
-        """The link a token stands for, parsed (so allow-listed) again; None for anything forged."""
-        return self.links.link_from_token(token)
+    @property
+    def platform(self) -> Platform:
+        return self.links.platform
 
     def too_long(self, video: Video) -> Video:
         """MAX_VIDEO_DURATION, checked after extraction and before anything is downloaded."""
@@ -85,18 +82,14 @@ class MediaClient(ABC):
             raise TooLongError(f"{video.duration} s is longer than {self._max_duration} s")
         return video
 
-    # What a platform provides -----------------------------------------------------------------------
+    # Stage 1 --------------------------------------------------------------------------------------
 
-    @abstractmethod
-    def item_url(self, item_id: str) -> str:
-        """The canonical page of an item known only by its id (e.g. from a button)."""
-
-    async def resolve(self, link: Any, session: ProxySession) -> ItemRef:
+    async def resolve(self, link: Link, session: ProxySession) -> ItemRef:
         """Stage 1: any link form -> the item. Item links need no network; short links are followed hop by
         hop (every hop checked against the allowlist), once: the answer is remembered for a while."""
-        if link.item_id is not None:
+        if (named := link.item()) is not None:
             log.debug("resolve %s: an item link, nothing to fetch", link.url)
-            return self.item_ref(link)
+            return named
         if (known := self._resolved.get(link.url)) is not None:
             log.debug("resolve %s: followed before, it is %s", link.url, known.item_id)
             return known
@@ -105,19 +98,18 @@ class MediaClient(ABC):
         self._resolved[link.url] = item
         return item
 
-    async def _follow(self, link: Any, session: ProxySession) -> ItemRef:
+    async def _follow(self, link: Link, session: ProxySession) -> ItemRef:
         final_url = await self._http.resolve_redirects(
             link.url, proxy=session.proxy, allowed=self.links.is_page_host,
-            is_final=lambda url: getattr(self.parse_link(url), "item_id", None) is not None,
+            is_final=lambda url: getattr(self.links.parse(url), "item_id", None) is not None,
         )
-        target = self.parse_link(final_url)
-        if target is None or target.item_id is None:
+        target = self.links.parse(final_url)
+        item = target.item() if target is not None else None
+        if item is None:
             raise InvalidLinkError(f"{link.url} does not lead to a {self.platform} post")
-        return self.item_ref(target)
+        return item
 
-    @abstractmethod
-    def item_ref(self, link: Any) -> ItemRef:
-        """The item an item link (one with an item id) names."""
+    # Stage 2 --------------------------------------------------------------------------------------
 
     @abstractmethod
     async def extract(self, item: ItemRef, session: ProxySession) -> MediaInfo:
@@ -132,7 +124,7 @@ class MediaClient(ABC):
 
         async def fetch() -> DownloadedFile:
             size = await self._cdn.download(
-                media, destination, proxy=session.media_proxy, max_bytes=max_bytes, allowed=self._media_allowed,
+                media, destination, proxy=session.media_proxy, max_bytes=max_bytes, allowed=self.links.is_media_host,
             )
             return DownloadedFile(destination, size)
 
@@ -148,7 +140,7 @@ class MediaClient(ABC):
 
         async def attempt() -> T:
             async with self._cdn.open(media, proxy=session.media_proxy, max_bytes=max_bytes,
-                                      allowed=self._media_allowed) as stream:
+                                      allowed=self.links.is_media_host) as stream:
                 return await consume(stream)
 
         return await run_stage("download", self._download_budget, session, attempt, subject=short_url(media.url))
@@ -201,45 +193,6 @@ class MediaClient(ABC):
                 return await self.download(media, directory / name, session, max_bytes=max_bytes)
 
         return list(await asyncio.gather(*(
-            one(i, entry.media, ".mp4" if entry.kind == "video" else ".jpg")
+            one(i, entry.media, ".mp4" if entry.kind is EntryKind.VIDEO else ".jpg")
             for i, entry in enumerate(gallery.entries, 1)
         )))
-
-
-def rank_formats(formats: tuple[VideoFormat, ...], max_bytes: int | None) -> list[VideoFormat]:
-    """Playable formats that may fit, best first: the sharpest H.264 unless an H.265 is clearly sharper."""
-    fitting = [
-        f for f in formats
-        if f.codec.lower() not in UNPLAYABLE_CODECS and (max_bytes is None or (f.media.size or 0) <= max_bytes)
-    ]
-    if not fitting:
-        raise TooLargeError(f"every format is over {max_bytes} bytes")
-
-    def quality(f: VideoFormat) -> tuple[int, int, int]:
-        return (f.height or 0) * (f.width or 0), f.bitrate or 0, f.media.size or 0
-
-    best_height = max(f.height or 0 for f in fitting)
-
-    def preference(f: VideoFormat) -> tuple[bool, tuple[int, int, int]]:
-        comparable_h264 = f.is_h264 and (f.height or 0) >= COMPARABLE_HEIGHT * best_height
-        return comparable_h264, quality(f)
-
-    return sorted(fitting, key=preference, reverse=True)
-
-
-def media_suffix(url: str, default: str) -> str:
-    suffix = Path(urlsplit(url).path).suffix.lower()
-    return suffix if suffix in (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".mp4") else default
-
-
-def short_url(url: str) -> str:
-    """A URL for logs: host and path, without signatures and tokens in the query."""
-    parts = urlsplit(url)
-    return f"{parts.hostname}{parts.path}"
-
-
-def int_or_none(value: object) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None

@@ -13,10 +13,10 @@ from pathlib import Path
 import aiohttp
 from aiohttp_socks import ProxyConnector
 
-from tiktok_api.errors import InvalidLinkError, NetworkError, TooLargeError
-from tiktok_api.http import redirect_target, status_error
-from tiktok_api.links import host_of, require_allowed
-from tiktok_api.models import MediaRequest
+from pipeline.errors import InvalidLinkError, NetworkError, TooLargeError
+from pipeline.http import redirect_target, status_error
+from pipeline.urls import host_of, require_allowed
+from pipeline.models import MediaRequest
 
 CHUNK = 64 * 1024
 MAX_REDIRECTS = 3

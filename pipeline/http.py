@@ -13,13 +13,13 @@ from urllib.parse import urljoin
 from curl_cffi.requests import AsyncSession, Response
 from curl_cffi.requests.exceptions import RequestException
 
-from tiktok_api.errors import (
+from pipeline.errors import (
     InvalidLinkError,
     MediaError,
     NetworkError,
     RateLimitedError,
 )
-from tiktok_api.links import host_of, require_allowed
+from pipeline.urls import host_of, require_allowed
 
 log = logging.getLogger(__name__)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 
@@ -58,11 +59,16 @@ class Video:
     music: Music | None
 
 
+class EntryKind(StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+
+
 @dataclass(frozen=True, slots=True)
 class GalleryEntry:
     """One picture (or clip) of a gallery, in the post's order."""
 
-    kind: str  # "photo" or "video"
+    kind: EntryKind
     media: MediaRequest
     width: int | None = None
     height: int | None = None

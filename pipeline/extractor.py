@@ -1,4 +1,4 @@
-"""Stage 2's engine: the real yt-dlp TikTok extractor, run off the event loop in a bounded thread pool.
+"""Stage 2's engine: the real yt-dlp extractors, run off the event loop in a bounded thread pool.
 Each worker thread keeps one YoutubeDL per proxy (they are not safe to share between threads, and
 building one per request costs more than the extraction's CPU)."""
 
@@ -17,7 +17,7 @@ from yt_dlp import YoutubeDL
 from yt_dlp.networking.exceptions import HTTPError, TransportError
 from yt_dlp.utils import DownloadError, ExtractorError
 
-from tiktok_api.errors import (
+from pipeline.errors import (
     ClassifiedContentError,
     ItemDeletedError,
     ItemPrivateError,
@@ -33,25 +33,6 @@ from tiktok_api.errors import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-# statusCode of webapp.video-detail for items that will never be served, whatever proxy asks.
-PERMANENT_STATUSES: dict[int, type[MediaError]] = {
-    10204: ItemDeletedError,
-    10216: ItemUnderReviewError,
-    10222: ItemPrivateError,
-}
-REGION_STATUSES = frozenset({10231})
-
-
-@dataclass(frozen=True, slots=True)
-class PageData:
-    """What one page fetch yields: the raw item, yt-dlp's parsed info for videos, and the cookie
-    header the CDN expects for each media URL (tt_chain_token is set by the page)."""
-
-    item: dict
-    info: dict | None
-    cookie_headers: dict[str, str]
-
 
 class _YtDlpLogger:
     """yt-dlp's chatter goes to our DEBUG log; its warnings and errors stay visible."""
@@ -109,28 +90,6 @@ class YtDlpExtractor:
         return cache[proxy]
 
 
-
-def tiktok_page(ydl: YoutubeDL, url: str, item_id: str) -> PageData:
-    """The TikTok item from its page, through the extractor's own page reading: its statusCode tells
-    deleted, private and the like apart, and photo posts (which yt-dlp does not expose) are in the item."""
-    extractor = ydl.get_info_extractor("TikTok")
-    item, status = extractor._extract_web_data_and_status(url, item_id)
-    if status != 0 or not item:
-        raise _status_error(status, item)
-    info = None if item.get("imagePost") else extractor._parse_aweme_video_web(item, url, item_id)
-    return PageData(item=item, info=info, cookie_headers=_cookie_headers(ydl, item, info))
-
-
-def _status_error(status: int, item: dict | None) -> MediaError:
-    if status in PERMANENT_STATUSES:
-        return PERMANENT_STATUSES[status](f"TikTok status {status}")
-    if status in REGION_STATUSES:
-        return RegionBlockedError(f"TikTok status {status}")
-    if status == 0:  # a page without the item: an anti-bot or error page, worth another proxy
-        return NetworkError("the page held no item data")
-    return UnsupportedError(f"TikTok status {status}")
-
-
 def classify(exc: BaseException) -> MediaError:
     """yt-dlp's exception -> our typed error: login walls are permanent, HTTP and transport failures
     are transient."""
@@ -156,14 +115,9 @@ def classify(exc: BaseException) -> MediaError:
     return UnsupportedError(message)
 
 
-def _cookie_headers(ydl: YoutubeDL, item: dict, info: dict | None) -> dict[str, str]:
-    """The Cookie header a browser would send to each media URL of this item, from yt-dlp's jar."""
-    urls = [fmt["url"] for fmt in (info or {}).get("formats", []) if fmt.get("url")]
-    urls += [image_url for image in (item.get("imagePost") or {}).get("images", [])
-             for image_url in (image.get("imageURL") or {}).get("urlList", [])[:1]]
-    headers = {}
-    for url in urls:
-        header = ydl.cookiejar.get_cookie_header(url)
-        if header:
-            headers[url] = header
-    return headers
+def int_or_none(value: object) -> int | None:
+    """A number from yt-dlp's or a page's loosely typed data, or None."""
+    try:
+        return int(value) if value not in (None, "") else None  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None

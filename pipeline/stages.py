@@ -17,8 +17,8 @@ from tenacity import (
 )
 
 from data.metrics import PROXY_FAILURES, RETRIES, STAGE_SECONDS
-from tiktok_api.errors import MediaError
-from tiktok_api.proxies import ProxySession, display_proxy
+from pipeline.errors import MediaError
+from pipeline.proxies import ProxySession, display_proxy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
