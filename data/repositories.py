@@ -14,6 +14,7 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from data import keys
 from data.models import (
     Broadcast,
     BroadcastRecipient,
@@ -291,29 +292,23 @@ class MediaCacheRepository:
     """File ids by item: the database holds them for good, the shared state (memory, or Redis for several
     processes) indexes the recently used ones, so a cache hit does not wait for the database."""
 
-    INDEX_TTL = 24 * 3600
-
     def __init__(self, sessions: async_sessionmaker[AsyncSession], state: SharedState) -> None:
         self._sessions = sessions
         self._state = state
 
-    @staticmethod
-    def _key(platform: Platform, item_id: str, variant: str) -> str:
-        return f"media:{platform.value}:{item_id}:{variant}"
-
     async def get(self, platform: Platform, item_id: str, variant: str) -> list[dict] | None:
-        if (indexed := await self._state.get(self._key(platform, item_id, variant))) is not None:
+        if (indexed := await self._state.get(keys.media_index(platform, item_id, variant))) is not None:
             return json.loads(indexed)
         async with self._sessions() as session:
             entry = await session.get(MediaCacheEntry, (platform, item_id, variant))
         if entry is None:
             return None
-        await self._state.put(self._key(platform, item_id, variant), json.dumps(entry.file_ids), self.INDEX_TTL)
+        await self._state.put(keys.media_index(platform, item_id, variant), json.dumps(entry.file_ids))
         return entry.file_ids
 
     async def put(self, platform: Platform, item_id: str, variant: str, file_ids: list[dict]) -> None:
         """Indexed first: the requests waiting for this item look there the moment it is sent."""
-        await self._state.put(self._key(platform, item_id, variant), json.dumps(file_ids), self.INDEX_TTL)
+        await self._state.put(keys.media_index(platform, item_id, variant), json.dumps(file_ids))
         async with self._sessions.begin() as session:
             insert = _insert_for(session)
             await session.execute(
@@ -327,7 +322,7 @@ class MediaCacheRepository:
             )
 
     async def drop(self, platform: Platform, item_id: str, variant: str) -> None:
-        await self._state.delete(self._key(platform, item_id, variant))
+        await self._state.delete(keys.media_index(platform, item_id, variant))
         async with self._sessions.begin() as session:
             await session.execute(
                 delete(MediaCacheEntry).where(

@@ -1,6 +1,7 @@
 """State every bot process must agree on: repeated updates, requests in flight per chat, spam counters,
 who fetches an item (single flight), and the media cache index. One process keeps it in memory; several
-share it through Redis (REDIS_URL). Keys expire, so a crashed process cannot hold anything forever."""
+share it through Redis (REDIS_URL). Keys (data.keys) expire, so a crashed process cannot hold anything
+forever."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from cachetools import TTLCache
@@ -24,6 +26,7 @@ from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from data.config import ConfigError
+from data.keys import Key
 
 PREFIX = "bot:"
 LEASE_TTL = 30.0  # seconds a lease outlives its holder's last sign of life
@@ -34,36 +37,36 @@ class SharedState(ABC):
     lease_ttl = LEASE_TTL
 
     @abstractmethod
-    async def claim(self, key: str, ttl: float, value: str = "1") -> bool:
+    async def claim(self, key: Key, value: str = "1") -> bool:
         """Set the key if nobody has: True for the first claimer only."""
 
     @abstractmethod
-    async def get(self, key: str) -> str | None: ...
+    async def get(self, key: Key) -> str | None: ...
 
     @abstractmethod
-    async def put(self, key: str, value: str, ttl: float) -> None: ...
+    async def put(self, key: Key, value: str) -> None: ...
 
     @abstractmethod
-    async def delete(self, key: str) -> None: ...
+    async def delete(self, key: Key) -> None: ...
 
     @abstractmethod
-    async def count_up(self, key: str, limit: int, ttl: float, amount: int = 1) -> bool:
+    async def count_up(self, key: Key, limit: int, amount: int = 1) -> bool:
         """Take `amount` of `limit` places; False (and nothing taken) when there are not that many left."""
 
     @abstractmethod
-    async def count_down(self, key: str) -> None:
+    async def count_down(self, key: Key) -> None:
         """Give a place back."""
 
     @abstractmethod
-    async def hits(self, key: str, window: float) -> int:
-        """Count one more event and return how many there were in the last `window` seconds (a sliding
+    async def hits(self, key: Key) -> int:
+        """Count one more event and return how many there were in the last `key.ttl` seconds (a sliding
         window: no boundary at which a burst of twice the limit gets through)."""
 
     async def close(self) -> None:
         """Release connections."""
 
     @abstractmethod
-    def lease(self, key: str) -> contextlib.AbstractAsyncContextManager[bool]:
+    def lease(self, key: Key) -> contextlib.AbstractAsyncContextManager[bool]:
         """Hold the key for as long as the block runs (yields False, holding nothing, when somebody else
         holds it). With Redis the hold is renewed every third of `lease_ttl`, so work of any length keeps
         it, and a holder that dies (SIGKILL, lost machine) lets it go within `lease_ttl`."""
@@ -87,54 +90,58 @@ class LocalState(SharedState):
             return None
         return entry[0]
 
-    async def claim(self, key: str, ttl: float, value: str = "1") -> bool:
-        if self._live(key) is not None:
+    async def claim(self, key: Key, value: str = "1") -> bool:
+        if self._live(key.name) is not None:
             return False
-        await self.put(key, value, ttl)
+        await self.put(key, value)
         return True
 
-    async def get(self, key: str) -> str | None:
-        return self._live(key)
+    async def get(self, key: Key) -> str | None:
+        return self._live(key.name)
 
-    async def put(self, key: str, value: str, ttl: float) -> None:
-        self._values[key] = (value, time.monotonic() + ttl)
-        self._recent[key] = True
+    async def put(self, key: Key, value: str) -> None:
+        self._set(key.name, value, key.lifetime)
+
+    def _set(self, name: str, value: str, ttl: float) -> None:
+        self._values[name] = (value, time.monotonic() + ttl)
+        self._recent[name] = True
         if len(self._values) > 2 * self._recent.maxsize:
             self._values = {k: v for k, v in self._values.items() if k in self._recent}
 
-    async def delete(self, key: str) -> None:
-        self._values.pop(key, None)
+    async def delete(self, key: Key) -> None:
+        self._values.pop(key.name, None)
 
-    async def count_up(self, key: str, limit: int, ttl: float, amount: int = 1) -> bool:
-        if self._counts.get(key, 0) + amount > limit:
+    async def count_up(self, key: Key, limit: int, amount: int = 1) -> bool:
+        if self._counts.get(key.name, 0) + amount > limit:
             return False
-        self._counts[key] = self._counts.get(key, 0) + amount
+        self._counts[key.name] = self._counts.get(key.name, 0) + amount
         return True
 
-    async def count_down(self, key: str) -> None:
-        remaining = self._counts.get(key, 0) - 1
+    async def count_down(self, key: Key) -> None:
+        remaining = self._counts.get(key.name, 0) - 1
         if remaining > 0:
-            self._counts[key] = remaining
+            self._counts[key.name] = remaining
         else:
-            self._counts.pop(key, None)
+            self._counts.pop(key.name, None)
 
-    async def hits(self, key: str, window: float) -> int:
+    async def hits(self, key: Key) -> int:
         now = time.monotonic()
-        events = self._events.pop(key, None) or deque()
-        while events and events[0] <= now - window:
+        events = self._events.pop(key.name, None) or deque()
+        while events and events[0] <= now - key.lifetime:
             events.popleft()
         events.append(now)
-        self._events[key] = events  # most recently used last: the oldest senders are forgotten first
+        self._events[key.name] = events  # most recently used last: the oldest senders are forgotten first
         if len(self._events) > self._recent.maxsize:
             del self._events[next(iter(self._events))]
         return len(events)
 
     @contextlib.asynccontextmanager
-    async def lease(self, key: str) -> AsyncIterator[bool]:
+    async def lease(self, key: Key) -> AsyncIterator[bool]:
         """In one process a holder cannot die and leave its lease behind: no renewals needed."""
-        if not await self.claim(key, 365 * 86400):
+        if self._live(key.name) is not None:
             yield False
             return
+        self._set(key.name, "1", 365 * 86400)
         try:
             yield True
         finally:
@@ -157,7 +164,11 @@ if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end
 """
 
 
-def redis_options() -> dict:
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
+def redis_options() -> dict[str, Any]:
     """Connection options for every Redis client of the bot: a blip (failover, restart) is retried with
     backoff for a few seconds instead of failing the request or the worker."""
     return {"retry": Retry(ExponentialBackoff(cap=2.0, base=0.1), retries=6),
@@ -170,43 +181,44 @@ class RedisState(SharedState):
         self._count_up = self._redis.register_script(_COUNT_UP)
         self._count_down = self._redis.register_script(_COUNT_DOWN)
 
-    async def claim(self, key: str, ttl: float, value: str = "1") -> bool:
-        return bool(await self._redis.set(PREFIX + key, value, nx=True, px=int(ttl * 1000)))
+    async def claim(self, key: Key, value: str = "1") -> bool:
+        return bool(await self._redis.set(PREFIX + key.name, value, nx=True, px=_ms(key.lifetime)))
 
-    async def get(self, key: str) -> str | None:
-        return await self._redis.get(PREFIX + key)
+    async def get(self, key: Key) -> str | None:
+        value: str | None = await self._redis.get(PREFIX + key.name)
+        return value
 
-    async def put(self, key: str, value: str, ttl: float) -> None:
-        await self._redis.set(PREFIX + key, value, px=int(ttl * 1000))
+    async def put(self, key: Key, value: str) -> None:
+        await self._redis.set(PREFIX + key.name, value, px=_ms(key.lifetime))
 
-    async def delete(self, key: str) -> None:
-        await self._redis.delete(PREFIX + key)
+    async def delete(self, key: Key) -> None:
+        await self._redis.delete(PREFIX + key.name)
 
-    async def count_up(self, key: str, limit: int, ttl: float, amount: int = 1) -> bool:
-        return bool(await self._count_up(keys=[PREFIX + key], args=[limit, int(ttl * 1000), amount]))
+    async def count_up(self, key: Key, limit: int, amount: int = 1) -> bool:
+        return bool(await self._count_up(keys=[PREFIX + key.name], args=[limit, _ms(key.lifetime), amount]))
 
-    async def count_down(self, key: str) -> None:
-        await self._count_down(keys=[PREFIX + key])
+    async def count_down(self, key: Key) -> None:
+        await self._count_down(keys=[PREFIX + key.name])
 
-    async def hits(self, key: str, window: float) -> int:
+    async def hits(self, key: Key) -> int:
         """A sorted set of the events' times, trimmed to the window, in one transaction."""
-        now = time.time()
+        now, name, window = time.time(), PREFIX + key.name, key.lifetime
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(PREFIX + key, "-inf", now - window)
-            pipe.zadd(PREFIX + key, {f"{now}:{secrets.token_hex(4)}": now})
-            pipe.zcard(PREFIX + key)
-            pipe.pexpire(PREFIX + key, int(window * 1000) + 1000)
+            pipe.zremrangebyscore(name, "-inf", now - window)
+            pipe.zadd(name, {f"{now}:{secrets.token_hex(4)}": now})
+            pipe.zcard(name)
+            pipe.pexpire(name, _ms(window) + 1000)
             _, _, count, _ = await pipe.execute()
         return int(count)
 
     @contextlib.asynccontextmanager
-    async def lease(self, key: str) -> AsyncIterator[bool]:
+    async def lease(self, key: Key) -> AsyncIterator[bool]:
         """redis-py's Lock: a token of our own, extended and released only while it is still ours."""
-        lock = self._redis.lock(PREFIX + key, timeout=self.lease_ttl, blocking=False, thread_local=False)
+        lock = self._redis.lock(PREFIX + key.name, timeout=self.lease_ttl, blocking=False, thread_local=False)
         if not await lock.acquire():
             yield False
             return
-        renewing = asyncio.create_task(self._keep(lock, key, asyncio.current_task()))
+        renewing = asyncio.create_task(self._keep(lock, key.name, asyncio.current_task()))
         try:
             yield True
         finally:
@@ -217,7 +229,7 @@ class RedisState(SharedState):
             except LockError:  # already lapsed: nothing of ours to remove
                 pass
             except RedisError as exc:  # it lapses by itself within its ttl
-                log.warning("could not release the lease on %s: %s", key, exc)
+                log.warning("could not release the lease on %s: %s", key.name, exc)
 
     async def _keep(self, lock: Lock, key: str, holder: asyncio.Task) -> None:
         """Renew the lease; if it lapsed (a stall longer than its ttl) take it again, and if somebody else

@@ -35,6 +35,7 @@ from data import (
     safe_url,
     session_factory,
 )
+from data import keys
 from data.shared import LEASE_TTL, SharedState, create_state
 from handlers import create_dispatcher
 from handlers.i18n import create_i18n_core, translator
@@ -141,7 +142,7 @@ async def ensure_webhook(bot: Bot, state: SharedState, url: str, secret: str, al
     if (await bot.get_webhook_info()).url == url:
         log.info("webhook already set")
         return
-    if not await state.claim("webhook-setting", 60):
+    if not await state.claim(keys.webhook_setting()):
         log.info("another replica is setting the webhook")
         return
     await bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates)

@@ -12,6 +12,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
+from data import keys
 from data.logs import bind
 from data.shared import SharedState
 from handlers.i18n import settings_chat_id
@@ -74,8 +75,8 @@ class DropRepeatedUpdates(BaseMiddleware):
     ) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        key = f"update:{event.update_id}"
-        if not await self._state.claim(key, 3600):
+        key = keys.seen_update(event.update_id)
+        if not await self._state.claim(key):
             log.info("update %s was delivered again; it is handled already", event.update_id)
             return None
         REQUEST_IDS.set(RequestIds(event.update_id))

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 
-from data import Repositories
+from data import Repositories, keys
 from data.models import BroadcastStatus, RecipientStatus
 from data.shared import SharedState
 from media_types.texts import Translate
@@ -73,7 +73,7 @@ class Broadcaster:
             task.cancel()
 
     async def _run(self, broadcast_id: int, admin_chat_id: int, language: str) -> None:
-        async with self._state.lease(f"broadcast:{broadcast_id}") as mine:
+        async with self._state.lease(keys.broadcast(broadcast_id)) as mine:
             if not mine:
                 return
             try:

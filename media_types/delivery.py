@@ -33,9 +33,10 @@ from aiogram.types import (
 from aiogram.utils.chat_action import ChatActionSender
 from PIL import Image
 
-from data import MediaKind, Platform, Repositories, Surface
+from data import MediaKind, Platform, Repositories, Surface, keys
 from data.logs import bind
 from data.metrics import CACHE_HITS, DELIVERIES
+from data.keys import Key
 from data.shared import SharedState
 from media_types.albums import MAX_ALBUM, split_albums
 from media_types.cache import DOCUMENTS, MEDIA, MUSIC, CachedItem, SentFile
@@ -73,8 +74,6 @@ T = TypeVar("T")
 
 WRONG_FILE_ID = "wrong file identifier"
 FLIGHT_POLL = 0.2  # how often a request waiting for another one's fetch looks again
-FAILURE_MEMORY = 30  # seconds a fetch's failure is reported to the requests that waited for it
-DONE_TTL = 24 * 3600  # seconds a finished request is remembered, against a late repeat of its job
 UPLOAD_TIMEOUT = 900  # seconds for one media upload: 2000 MB to a local Bot API server is slow
 BLOCKED = "bot was blocked by the user"
 FAILURE_REACTION = "😢"
@@ -96,10 +95,6 @@ class DeliveryJob:
     sound: bool = False  # the item's sound (the music button) instead of its media
     request_id: str = field(default_factory=lambda: secrets.token_hex(6))
 
-    @property
-    def done_key(self) -> str:
-        """Set (in the shared state) once the chat has what it asked for: a repeat of the job does nothing."""
-        return f"done:{self.request_id}"
 
 
 class ChatBlockedError(Exception):
@@ -261,12 +256,12 @@ class Deliverer:
             raise InvalidLinkError(f"{job.link} is not a {job.platform} link")
         item = await client.resolve(link, session)
         bind(item=item.item_id)
-        flight = f"flight:{job.platform.value}:{item.item_id}:{variant}"
+        flight = keys.flight(job.platform, item.item_id, variant)
         waited = False
         while True:
             if await self._sent_from_cache(job, item, variant, send_cached, t):
                 return
-            if waited and (failure := await self._state.get(f"{flight}:failed")) is not None:
+            if waited and (failure := await self._state.get(keys.flight_failure(job.platform, item.item_id, variant))) is not None:
                 raise error_for(failure, f"{item.item_id}: {failure} (another request tried just now)")
             async with self._state.lease(flight) as leading:
                 if leading and await self._sent_from_cache(job, item, variant, send_cached, t):
@@ -280,19 +275,19 @@ class Deliverer:
         await self._record(job, item.item_id, sent.kind, cache_hit=False)
 
     async def _produce_once(self, job: DeliveryJob, client: MediaClient, item: ItemRef, session: ProxySession,
-                            t: Translate, variant: str, produce: Callable, flight: str) -> CachedItem:
+                            t: Translate, variant: str, produce: Callable, flight: Key) -> CachedItem:
         """The leader's fetch and upload; a failure is left for the waiting requests to report."""
         try:
             async with self._working(job):
                 sent = await produce(job, client, item, session, t)
-            await self._state.put(job.done_key, "1", DONE_TTL)  # first: the chat has it, whatever comes next
+            await self._state.put(keys.delivered(job.request_id), "1")  # first: the chat has it, whatever comes next
             await self._repositories.media_cache.put(job.platform, item.item_id, variant, sent.to_json())
         except MediaError as exc:
-            await self._state.put(f"{flight}:failed", exc.reason, FAILURE_MEMORY)
+            await self._state.put(keys.flight_failure(job.platform, item.item_id, variant), exc.reason)
             raise
         return sent
 
-    async def _wait_for(self, flight: str) -> None:
+    async def _wait_for(self, flight: Key) -> None:
         """Until the request fetching the same item (in this process or another) is done."""
         while await self._state.get(flight) is not None:
             await asyncio.sleep(FLIGHT_POLL)
@@ -319,7 +314,7 @@ class Deliverer:
             log.warning("file ids of %s are no longer valid; uploading again", item.item_id)
             await self._repositories.media_cache.drop(job.platform, item.item_id, variant)
             return False
-        await self._state.put(job.done_key, "1", DONE_TTL)
+        await self._state.put(keys.delivered(job.request_id), "1")
         await self._record(job, item.item_id, cached.kind, cache_hit=True)
         return True
 

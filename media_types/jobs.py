@@ -22,9 +22,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage, AsyncBroker, InMemoryBroker
 from taskiq_redis import RedisStreamBroker
 
-from data import Platform, Surface
+from data import Platform, Surface, keys
 from data.shared import SharedState, redis_options
-from media_types.delivery import DONE_TTL, Deliverer, DeliveryJob
+from media_types.delivery import Deliverer, DeliveryJob
 from media_types.limits import DeliveryQueue
 
 log = logging.getLogger(__name__)
@@ -173,9 +173,9 @@ class DeliveryTasks:
         job = DeliveryJob(**{**message, "platform": Platform(message["platform"]),
                              "surface": Surface(message["surface"])})
         try:
-            while not await self._state.get(job.done_key):
-                async with self._state.lease(f"job:{job.request_id}") as mine:
-                    if mine and not await self._state.get(job.done_key):  # the first copy may just have ended
+            while not await self._state.get(keys.delivered(job.request_id)):
+                async with self._state.lease(keys.job(job.request_id)) as mine:
+                    if mine and not await self._state.get(keys.delivered(job.request_id)):  # the first copy may just have ended
                         await self._run(job, message)
                         return
                 await asyncio.sleep(LEASE_POLL)  # another copy of this job runs on a live worker
@@ -201,8 +201,8 @@ class DeliveryTasks:
         except Exception:
             await self._deliveries.release(job)
             raise
-        if finished or await self._state.get(job.done_key):  # done: delivered, or the chat was told why not
-            await self._state.put(job.done_key, "1", DONE_TTL)
+        if finished or await self._state.get(keys.delivered(job.request_id)):  # done: delivered, or the chat was told why not
+            await self._state.put(keys.delivered(job.request_id), "1")
         elif self.durable:
             await self._hand_back(job, message)
             return

@@ -9,14 +9,12 @@ import enum
 import logging
 from collections.abc import Awaitable, Callable
 
-from data import Surface
+from data import Surface, keys
 from data.metrics import QUEUE_DEPTH, REJECTED
 from data.shared import SharedState
 from media_types.delivery import DeliveryJob
 
 log = logging.getLogger(__name__)
-
-IN_FLIGHT_TTL = 1800  # seconds: a place a crashed process held is free again after this
 
 
 class Verdict(enum.Enum):
@@ -36,15 +34,15 @@ class SpamGuard:
         self.mute_seconds = mute_seconds
 
     async def check(self, sender_id: int, links: int = 1) -> Verdict:
-        if await self._state.get(f"mute:{sender_id}") is not None:
+        if await self._state.get(keys.mute(sender_id, self.mute_seconds)) is not None:
             return Verdict.MUTED
         count = 0
         for _ in range(min(links, self._max_links + 1)):
-            count = await self._state.hits(f"spam:{sender_id}", self._window)
+            count = await self._state.hits(keys.spam_hits(sender_id, self._window))
         if count <= self._max_links:
             return Verdict.ALLOW
         REJECTED.labels("spam").inc()
-        if self.mute_seconds and await self._state.claim(f"mute:{sender_id}", self.mute_seconds):
+        if self.mute_seconds and await self._state.claim(keys.mute(sender_id, self.mute_seconds)):
             log.info("sender %s is flooding; muted for %.0f s", sender_id, self.mute_seconds)
             return Verdict.MUTED_NOW
         return Verdict.MUTED
@@ -67,9 +65,9 @@ class DeliveryQueue:
 
     async def admit(self, job: DeliveryJob) -> bool:
         """Reserve a place for the request in its chat's quota (shared by every process); False when the
-        chat has too many in flight (or the bot is shutting down). A place is held at most IN_FLIGHT_TTL."""
+        chat has too many in flight (or the bot is shutting down). A place is held at most keys.IN_FLIGHT_TTL."""
         limit = self._group_limit if job.surface is Surface.GROUP else self._private_limit
-        if self.closing or not await self._state.count_up(f"inflight:{self._owner(job)}", limit, IN_FLIGHT_TTL):
+        if self.closing or not await self._state.count_up(keys.in_flight(self._owner(job)), limit):
             REJECTED.labels("closing" if self.closing else "chat_limit").inc()
             return False
         return True
@@ -100,7 +98,7 @@ class DeliveryQueue:
 
     async def release(self, job: DeliveryJob) -> None:
         """Give the request's place in its chat's quota back (once, when it is finished for good)."""
-        await self._state.count_down(f"inflight:{self._owner(job)}")
+        await self._state.count_down(keys.in_flight(self._owner(job)))
 
     def _update_gauges(self) -> None:
         QUEUE_DEPTH.labels("waiting").set(len(self._waiting))

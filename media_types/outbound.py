@@ -17,6 +17,7 @@ from aiogram.methods import SendChatAction, SendMediaGroup, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiolimiter import AsyncLimiter
 
+from data import keys
 from data.shared import SharedState
 
 GLOBAL_PER_SECOND = 30
@@ -46,8 +47,8 @@ class OutboundLimiter(BaseRequestMiddleware):
         """Wait for room in the current second's budget shared by every process."""
         while True:
             now = time.time()
-            second = f"outbound:{int(now)}"
-            if await self._shared.count_up(second, self._per_second, 2.0, min(weight, self._per_second)):
+            second = keys.outbound_second(int(now))
+            if await self._shared.count_up(second, self._per_second, min(weight, self._per_second)):
                 return
             await asyncio.sleep(1 - now % 1)
 

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from data.keys import Key
 from data.shared import LocalState, RedisState, SharedState
 
 
@@ -23,48 +24,48 @@ async def state(where: str | None):
 
 
 async def test_a_key_is_claimed_once_and_expires(state: SharedState) -> None:
-    assert await state.claim("update:1", 0.3)
-    assert not await state.claim("update:1", 0.3)
-    assert await state.claim("update:2", 0.3)
+    assert await state.claim(Key("update:1", 0.3))
+    assert not await state.claim(Key("update:1", 0.3))
+    assert await state.claim(Key("update:2", 0.3))
     await asyncio.sleep(0.4)
-    assert await state.claim("update:1", 0.3)
+    assert await state.claim(Key("update:1", 0.3))
 
 
 async def test_values_are_put_read_and_deleted(state: SharedState) -> None:
-    assert await state.get("media:x") is None
-    await state.put("media:x", '[{"kind": "video"}]', 10)
-    assert await state.get("media:x") == '[{"kind": "video"}]'
-    await state.delete("media:x")
-    assert await state.get("media:x") is None
+    assert await state.get(Key("media:x")) is None
+    await state.put(Key("media:x", 10), '[{"kind": "video"}]')
+    assert await state.get(Key("media:x")) == '[{"kind": "video"}]'
+    await state.delete(Key("media:x"))
+    assert await state.get(Key("media:x")) is None
 
 
 async def test_places_are_counted_up_to_the_limit_and_given_back(state: SharedState) -> None:
-    assert [await state.count_up("inflight:7", 2, 60) for _ in range(3)] == [True, True, False]
-    await state.count_down("inflight:7")
-    assert await state.count_up("inflight:7", 2, 60)
-    assert not await state.count_up("inflight:7", 2, 60)
+    assert [await state.count_up(Key("inflight:7", 60), 2) for _ in range(3)] == [True, True, False]
+    await state.count_down(Key("inflight:7", 60))
+    assert await state.count_up(Key("inflight:7", 60), 2)
+    assert not await state.count_up(Key("inflight:7", 60), 2)
     for _ in range(2):
-        await state.count_down("inflight:7")
-    assert await state.count_up("inflight:7", 1, 60)
+        await state.count_down(Key("inflight:7", 60))
+    assert await state.count_up(Key("inflight:7", 60), 1)
 
 
 async def test_hits_are_counted_over_a_sliding_window(state: SharedState) -> None:
-    assert [await state.hits("spam:9", 0.5) for _ in range(4)] == [1, 2, 3, 4]
-    assert await state.hits("spam:10", 0.5) == 1
+    assert [await state.hits(Key("spam:9", 0.5)) for _ in range(4)] == [1, 2, 3, 4]
+    assert await state.hits(Key("spam:10", 0.5)) == 1
     await asyncio.sleep(0.3)
-    assert await state.hits("spam:9", 0.5) == 5  # no window boundary forgets the burst...
+    assert await state.hits(Key("spam:9", 0.5)) == 5  # no window boundary forgets the burst...
     await asyncio.sleep(0.3)
-    assert await state.hits("spam:9", 0.5) == 2  # ...only its age does
+    assert await state.hits(Key("spam:9", 0.5)) == 2  # ...only its age does
 
 
 async def test_a_lease_is_held_while_its_block_runs_and_renewed_past_its_ttl(state: SharedState) -> None:
     state.lease_ttl = 0.3
-    async with state.lease("job:a") as mine:
+    async with state.lease(Key("job:a")) as mine:
         assert mine
         await asyncio.sleep(0.8)  # longer than the ttl: renewals keep it
-        async with state.lease("job:a") as theirs:
+        async with state.lease(Key("job:a")) as theirs:
             assert not theirs
-    async with state.lease("job:a") as theirs:
+    async with state.lease(Key("job:a")) as theirs:
         assert theirs
 
 
@@ -79,11 +80,11 @@ async def redis_state(redis_url: str):
 async def test_a_dead_holders_claim_lapses_within_the_lease_ttl(redis_state: RedisState) -> None:
     state = redis_state
     state.lease_ttl = 0.3
-    assert await state.claim("job:b", state.lease_ttl, "died")  # what a killed process leaves behind
-    async with state.lease("job:b") as mine:
+    assert await state.claim(Key("job:b", state.lease_ttl), "died")  # what a killed process leaves behind
+    async with state.lease(Key("job:b")) as mine:
         assert not mine
     await asyncio.sleep(0.4)
-    async with state.lease("job:b") as mine:
+    async with state.lease(Key("job:b")) as mine:
         assert mine
 
 
@@ -93,12 +94,12 @@ async def test_work_whose_lease_another_process_took_is_stopped(redis_state: Red
     other = RedisState(redis_url)
     try:
         with pytest.raises(asyncio.CancelledError):
-            async with state.lease("job:c") as mine:
+            async with state.lease(Key("job:c")) as mine:
                 assert mine
-                await other.delete("job:c")  # as if this process stalled past the ttl...
-                assert await other.claim("job:c", 60, "theirs")  # ...and another worker took the job
+                await other.delete(Key("job:c"))  # as if this process stalled past the ttl...
+                assert await other.claim(Key("job:c", 60), "theirs")  # ...and another worker took the job
                 await asyncio.sleep(1)
-        assert await other.get("job:c") == "theirs"  # and its lease is not removed by the loser
+        assert await other.get(Key("job:c")) == "theirs"  # and its lease is not removed by the loser
     finally:
         await other.close()
 
