@@ -62,12 +62,12 @@ def run_service(command: str | None) -> None:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    from data import PipelineSettings, export_ca_bundle, load_settings
+    from data import FetchSettings, export_ca_bundle, load_settings
     from data.logs import configure_logging
     from media_types.platforms import create_platforms
     from pipeline.cli import run_fetch as fetch
 
-    settings = load_settings(PipelineSettings)
+    settings = load_settings(FetchSettings)
     level = "DEBUG" if args.verbose else settings.log_level
     configure_logging(level, settings.secrets(), quiet=() if args.verbose > 1 else ("pipeline.extractor",))
     export_ca_bundle(settings)

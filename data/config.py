@@ -1,4 +1,9 @@
-"""Settings: the one place the environment (and .env) is read."""
+"""Settings: the one place the environment (and .env) is read.
+
+Each concern is a small settings class (Telegram, storage, fairness, webhook, Redis, the pipeline,
+logging); `Settings` is all of them at once for the bot and its workers, and `FetchSettings` what
+`main.py fetch` needs. The variable names stay flat (operators know them); the grouping is inside, so a
+function that needs the webhook takes `WebhookSettings`, not all thirty fields."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
@@ -14,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CLOUD_BOT_API = "https://api.telegram.org"
 DEFAULT_DB_URL = "sqlite+aiosqlite:///bot.sqlite3"
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 _TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 
 # Messages for pydantic error types that are clearer to an operator than pydantic's own wording.
@@ -25,22 +31,33 @@ _FRIENDLY = {
 }
 
 
-SettingsT = TypeVar("SettingsT", bound="PipelineSettings")
-
-
 class ConfigError(Exception):
     """Bad configuration: one line naming the variable, reported with exit code 2."""
 
 
-class PipelineSettings(BaseSettings):
-    """What the download pipeline needs: enough for `main.py fetch`, which runs without Telegram."""
+class EnvSettings(BaseSettings):
+    """Read from the environment and .env; empty variables count as unset."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        env_ignore_empty=True,
-        extra="ignore",
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", env_ignore_empty=True,
+                                      extra="ignore")
+
+    def secrets(self) -> list[str]:
+        """Strings that must never reach a log line; each concern adds its own."""
+        return []
+
+
+class LoggingSettings(EnvSettings):
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+class PipelineSettings(EnvSettings):
+    """What the download pipeline needs: proxies, the three stages' budgets, limits, yt-dlp's cookies and
+    the CA bundle every outbound HTTPS client trusts."""
 
     proxy_file: Path | None = None
     proxy_include_host: bool = False
@@ -51,7 +68,6 @@ class PipelineSettings(BaseSettings):
     max_video_duration: int = Field(0, ge=0, description="seconds; 0 means no limit")
     ytdlp_cookies: Path | None = None
     ssl_cert_file: Path | None = None
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     # Read from PROXY_FILE at start-up; not an environment variable itself.
     _proxies: tuple[str, ...] = PrivateAttr(())
@@ -74,39 +90,21 @@ class PipelineSettings(BaseSettings):
             raise ValueError(f"file {str(value)!r} does not exist")
         return value
 
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
-
     def secrets(self) -> list[str]:
-        """Strings that must never reach a log line: every proxy password."""
-        return [password for proxy in self.proxies if (password := unquote(urlsplit(proxy).password or ""))]
+        passwords = [unquote(urlsplit(proxy).password or "") for proxy in self.proxies]
+        return [*filter(None, passwords), *super().secrets()]
 
 
-class Settings(PipelineSettings):
-    """Every variable of the operator contract (DESIGN.md), typed and validated once at start-up."""
+class FetchSettings(PipelineSettings, LoggingSettings):
+    """`main.py fetch`: the pipeline without Telegram."""
 
+
+class TelegramSettings(EnvSettings):
     bot_token: SecretStr
     tg_server: str = CLOUD_BOT_API
     tg_server_local: bool = False
-    db_url: str = DEFAULT_DB_URL
-    redis_url: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     storage_channel_id: int | None = None
-    max_user_queue_size: int = Field(3, ge=1, le=100)
-    max_group_queue_size: int = Field(10, ge=1, le=1000)
-    max_concurrent_deliveries: int = Field(8, ge=1, le=1000)
-    spam_max_links: int = Field(8, ge=1, le=1000)
-    spam_window_seconds: float = Field(10.0, gt=0, le=3600)
-    spam_mute_seconds: float = Field(60.0, ge=0, le=86400)
-    shutdown_grace_seconds: float = Field(25.0, ge=0, le=600)
-    worker_redelivery_seconds: float = Field(60.0, ge=1, le=86400)
-    metrics_port: int | None = Field(None, ge=1, le=65535)
-    webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
-    webhook_host: str = "0.0.0.0"  # noqa: S104 - the port Telegram (or a load balancer) reaches
-    webhook_port: int = Field(8080, ge=1, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -121,13 +119,6 @@ class Settings(PipelineSettings):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
-
-    @field_validator("redis_url")
-    @classmethod
-    def _redis_url(cls, value: str | None) -> str | None:
-        if value and not re.match(r"^(rediss?|unix)://\S+$", value):
-            raise ValueError("must be a redis://, rediss:// or unix:// URL")
-        return value or None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -144,6 +135,37 @@ class Settings(PipelineSettings):
             raise ValueError(f"must be integers, as a JSON list or comma-separated (got {text!r})")
         return frozenset(int(item) for item in items)
 
+    @property
+    def upload_limit(self) -> int:
+        """Largest file the Bot API accepts from us: 50 MB in the cloud, 2000 MB on a local server."""
+        return (2000 if self.tg_server_local else 50) * 1024 * 1024
+
+    def secrets(self) -> list[str]:
+        return [self.bot_token.get_secret_value(), *super().secrets()]
+
+
+class StorageSettings(EnvSettings):
+    db_url: str = DEFAULT_DB_URL
+
+
+class FairnessSettings(EnvSettings):
+    """How much work one chat, one sender and the whole process may have at once, and how long a stop waits."""
+
+    max_user_queue_size: int = Field(3, ge=1, le=100)
+    max_group_queue_size: int = Field(10, ge=1, le=1000)
+    max_concurrent_deliveries: int = Field(8, ge=1, le=1000)
+    spam_max_links: int = Field(8, ge=1, le=1000)
+    spam_window_seconds: float = Field(10.0, gt=0, le=3600)
+    spam_mute_seconds: float = Field(60.0, ge=0, le=86400)
+    shutdown_grace_seconds: float = Field(25.0, ge=0, le=600)
+
+
+class WebhookSettings(EnvSettings):
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"  # noqa: S104 - the port Telegram (or a load balancer) reaches
+    webhook_port: int = Field(8080, ge=1, le=65535)
+
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
@@ -159,26 +181,45 @@ class Settings(PipelineSettings):
         return value
 
     @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> Settings:
+    def _webhook_needs_secret(self) -> WebhookSettings:
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET: is required with WEBHOOK_URL (Telegram sends it with every update)")
         return self
 
-    @property
-    def upload_limit(self) -> int:
-        """Largest file the Bot API accepts from us: 50 MB in the cloud, 2000 MB on a local server."""
-        return (2000 if self.tg_server_local else 50) * 1024 * 1024
+    def secrets(self) -> list[str]:
+        webhook = [self.webhook_secret.get_secret_value()] if self.webhook_secret else []
+        return [*webhook, *super().secrets()]
+
+
+class RedisSettings(EnvSettings):
+    """Shared state and the job queue of several processes; workers need it."""
+
+    redis_url: str | None = None
+    worker_redelivery_seconds: float = Field(60.0, ge=1, le=86400)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^(rediss?|unix)://\S+$", value):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value or None
 
     def secrets(self) -> list[str]:
-        """Strings that must never reach a log line: the token, the webhook secret, the Redis password and
-        every proxy password."""
-        webhook = [self.webhook_secret.get_secret_value()] if self.webhook_secret else []
         redis = urlsplit(self.redis_url or "")
-        redis_passwords = [unquote(redis.password or ""), *parse_qs(redis.query).get("password", [])]
-        return [self.bot_token.get_secret_value(), *webhook, *filter(None, redis_passwords), *super().secrets()]
+        passwords = [unquote(redis.password or ""), *parse_qs(redis.query).get("password", [])]
+        return [*filter(None, passwords), *super().secrets()]
 
 
-PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+class ObservabilitySettings(LoggingSettings):
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+
+
+class Settings(TelegramSettings, StorageSettings, FairnessSettings, WebhookSettings, RedisSettings,
+               PipelineSettings, ObservabilitySettings):
+    """Every variable of the operator contract (README's configuration table), validated once at start-up."""
+
+
+SettingsT = TypeVar("SettingsT", bound=EnvSettings)
 
 
 def read_proxy_file(path: Path) -> tuple[str, ...]:
@@ -220,7 +261,7 @@ def _is_int_like(item: object) -> bool:
     return isinstance(item, str) and re.fullmatch(r"-?\d+", item.strip()) is not None
 
 
-def load_settings(kind: type[SettingsT] = Settings, **overrides: object) -> SettingsT:
+def load_settings(kind: type[SettingsT] = Settings, **overrides: Any) -> SettingsT:  # type: ignore[assignment]
     """Read settings, turning validation errors into one ConfigError line per bad variable."""
     try:
         return kind(**overrides)
@@ -228,7 +269,7 @@ def load_settings(kind: type[SettingsT] = Settings, **overrides: object) -> Sett
         raise ConfigError("; ".join(_describe(error) for error in exc.errors())) from None
 
 
-def _describe(error: dict) -> str:
+def _describe(error: Any) -> str:
     message = _FRIENDLY.get(error["type"]) or str(error["msg"]).removeprefix("Value error, ")
     if not error["loc"]:  # a whole-model check; its message names the variable itself
         return message
