@@ -56,7 +56,7 @@ def run_service(command: str | None) -> None:
     # Bad configuration, an unreachable database or Redis included, is reported before aiogram is
     # imported: that import alone takes seconds.
     asyncio.run(check_stores(settings.db_url, settings.redis_url))
-    from handlers.app import run_bot, run_worker
+    from handlers.runners import run_bot, run_worker
 
     asyncio.run((run_worker if command == "worker" else run_bot)(settings))
 

@@ -16,29 +16,34 @@ from aiogram.types import (
 )
 from aiogram_i18n import I18nContext
 
-from data import Platform, Surface
-from pipeline import Platforms
+from data import MediaKind, Platform, Surface
 from handlers.requests import submit
 from media_types import (
+    CachedItem,
     Deliverer,
     DeliveryJob,
     DeliveryTasks,
+    InlineMode,
+    MediaCache,
     caption,
     loading_keyboard,
     music_keyboard,
     slide_keyboard,
 )
+from media_types.cache import FileKind
+from pipeline import Platforms
 
 PENDING, CACHED = "p", "c"  # result id prefixes: "needs the chosen-result flow" / "complete as offered"
 
 
-async def answer_query(query: InlineQuery, deliverer: Deliverer, platforms: Platforms, i18n: I18nContext) -> None:
+async def answer_query(query: InlineQuery, platforms: Platforms, inline_mode: InlineMode, media_cache: MediaCache,
+                       i18n: I18nContext) -> None:
     links = platforms.find_links(query.query)
     if not links:
         await query.answer([], cache_time=60, is_personal=False, button=InlineQueryResultsButton(
             text=i18n.get("inline-paste-link"), start_parameter="inline"))
         return
-    if deliverer.storage_channel_id is None:
+    if inline_mode.storage_channel_id is None:
         await query.answer([InlineQueryResultArticle(
             id="not-configured", title=i18n.get("inline-not-configured-title"),
             description=i18n.get("inline-not-configured-text"),
@@ -46,30 +51,29 @@ async def answer_query(query: InlineQuery, deliverer: Deliverer, platforms: Plat
         )], cache_time=300)
         return
     platform, link = links[0].platform, links[0].link
-    result = await _cached_result(platform, link.item_id, deliverer, i18n) if link.item_id else None
+    cached = await media_cache.get(platform, link.item_id) if link.item_id else None
+    result = _cached_result(platform, link.item_id, cached, i18n) if link.item_id and cached else None
     if result is None:
         result = InlineQueryResultCachedPhoto(
-            id=f"{PENDING}:{platform.value}", photo_file_id=await deliverer.placeholder_file_id(),
+            id=f"{PENDING}:{platform.value}", photo_file_id=await inline_mode.placeholder_file_id(),
             title=i18n.get("inline-send-title"), description=i18n.get("inline-send-description"),
             caption=i18n.get("inline-loading"), reply_markup=loading_keyboard(i18n.get),
         )
     await query.answer([result], cache_time=0, is_personal=True)
 
 
-async def _cached_result(platform: Platform, item_id: str, deliverer: Deliverer, i18n: I18nContext):
+def _cached_result(platform: Platform, item_id: str, item: CachedItem,
+                   i18n: I18nContext) -> InlineQueryResultCachedVideo | InlineQueryResultCachedPhoto | None:
     """An item already uploaded goes out as it is: no download, no upload, no placeholder."""
-    item = await deliverer.cached(platform, item_id)
-    if item is None:
-        return None
     text = caption(item.description, item.url, i18n.get)
-    if item.kind == "video":
+    if item.kind is MediaKind.VIDEO:
         keyboard = music_keyboard(platform.value, item_id, i18n.get) if item.has_music else None
         return InlineQueryResultCachedVideo(
             id=f"{CACHED}:{platform.value}:{item_id}", video_file_id=item.files[0].file_id,
             title=i18n.get("inline-send-title"), caption=text, reply_markup=keyboard,
         )
-    pages = [f for f in item.files if f.kind in ("photo", "video")]
-    if not pages or pages[0].kind != "photo":
+    pages = item.pages
+    if not pages or pages[0].kind is not FileKind.PHOTO:
         return None  # the placeholder flow shows the first page, whatever it is
     return InlineQueryResultCachedPhoto(
         id=f"{CACHED}:{platform.value}:{item_id}", photo_file_id=pages[0].file_id,
@@ -84,15 +88,14 @@ async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, tasks
     links = platforms.find_links(result.query)
     if not links or result.inline_message_id is None:
         return
-    platform, link = links[0].platform, links[0].link
     job = DeliveryJob(
-        platform=platform, link=link.url, surface=Surface.INLINE, language=i18n.locale,
+        platform=links[0].platform, link=links[0].link.url, surface=Surface.INLINE, language=i18n.locale,
         user_id=result.from_user.id, inline_message_id=result.inline_message_id,
     )
     if result.result_id.startswith(f"{CACHED}:"):
-        await deliverer.record_cached_inline(job, result.result_id.rsplit(":", 1)[1])
+        await deliverer.record_inline_hit(job, result.result_id.rsplit(":", 1)[1])
     else:
-        await submit([job], tasks, deliverer, bot, i18n)
+        await submit([job], tasks, platforms, bot, i18n)
 
 
 def create_router() -> Router:

@@ -12,7 +12,7 @@ from aiogram_i18n import I18nContext
 from data import Platform, Surface
 from data.models import Chat
 from handlers.requests import allowed, submit
-from media_types import Deliverer, DeliveryJob, DeliveryTasks, RetryButton, SpamGuard
+from media_types import DeliveryJob, DeliveryTasks, RetryButton, SpamGuard
 from pipeline import FoundLink, Platforms
 
 # Messages that carry media instead of a link.
@@ -47,19 +47,19 @@ def _jobs(links: list[FoundLink], chat_id: int, chat_type: str, user_id: int | N
 
 
 async def deliver_links(
-    message: Message, links: list[FoundLink], deliverer: Deliverer, tasks: DeliveryTasks,
-    spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot,
+    message: Message, links: list[FoundLink], tasks: DeliveryTasks,
+    spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot, platforms: Platforms,
 ) -> None:
     sender = message.from_user.id if message.from_user else message.chat.id
     if not await allowed(spam, sender, len(links), bot, message.chat.id, i18n):
         return
     user_id = message.from_user.id if message.from_user else None
     jobs = _jobs(links, message.chat.id, message.chat.type, user_id, message.message_id, chat_settings, i18n)
-    await submit(jobs, tasks, deliverer, bot, i18n)
+    await submit(jobs, tasks, platforms, bot, i18n)
 
 
 async def retry(
-    callback: CallbackQuery, callback_data: RetryButton, deliverer: Deliverer, tasks: DeliveryTasks,
+    callback: CallbackQuery, callback_data: RetryButton, tasks: DeliveryTasks,
     spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot, platforms: Platforms,
 ) -> None:
     """The retry button of a refused request: the same way in as a new message."""
@@ -73,7 +73,7 @@ async def retry(
         return
     jobs = _jobs([FoundLink(platform, link)], message.chat.id, message.chat.type, callback.from_user.id, None,
                  chat_settings, i18n)
-    await submit(jobs, tasks, deliverer, bot, i18n)
+    await submit(jobs, tasks, platforms, bot, i18n)
 
 
 async def explain_what_to_send(message: Message, i18n: I18nContext) -> None:

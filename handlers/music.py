@@ -14,7 +14,7 @@ from aiogram_i18n import I18nContext
 from data import Platform, Surface
 from data.models import Chat
 from handlers.requests import allowed, submit
-from media_types import Deliverer, DeliveryJob, DeliveryTasks, MusicButton, Noop, SlidePage, SpamGuard
+from media_types import DeliveryJob, DeliveryTasks, InlineMode, MusicButton, Noop, SlidePage, SpamGuard
 from pipeline import Platforms
 
 _ITEM_ID = re.compile(r"^[A-Za-z0-9_-]{5,64}$")  # TikTok ids are digits, Instagram codes are not
@@ -22,7 +22,7 @@ _KNOWN_PLATFORMS = [platform.value for platform in Platform]
 
 
 async def send_sound(
-    callback: CallbackQuery, callback_data: MusicButton, deliverer: Deliverer, tasks: DeliveryTasks,
+    callback: CallbackQuery, callback_data: MusicButton, tasks: DeliveryTasks,
     spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot, platforms: Platforms,
 ) -> None:
     platform = Platform(callback_data.platform)
@@ -45,14 +45,15 @@ async def send_sound(
         platform=platform, link=platforms.item_url(platform, callback_data.item_id), surface=surface,
         language=i18n.locale, chat_id=chat_id, user_id=callback.from_user.id, reply_to=reply_to, sound=True,
     )
-    await submit([job], tasks, deliverer, bot, i18n)
+    await submit([job], tasks, platforms, bot, i18n)
 
 
-async def turn_page(callback: CallbackQuery, callback_data: SlidePage, deliverer: Deliverer, i18n: I18nContext) -> None:
+async def turn_page(callback: CallbackQuery, callback_data: SlidePage, inline_mode: InlineMode,
+                    i18n: I18nContext) -> None:
     if callback.inline_message_id is None:
         await callback.answer()
         return
-    shown = await deliverer.show_slide(
+    shown = await inline_mode.show_slide(
         callback.inline_message_id, Platform(callback_data.platform), callback_data.item_id, callback_data.index,
         i18n.locale,
     )

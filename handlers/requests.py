@@ -14,7 +14,8 @@ from aiogram_i18n import I18nContext
 
 from data import Surface
 from handlers.context import REQUEST_IDS
-from media_types import Deliverer, DeliveryJob, DeliveryTasks, SpamGuard, Verdict, retry_keyboard
+from media_types import DeliveryJob, DeliveryTasks, SpamGuard, Verdict, retry_keyboard, retry_token
+from pipeline import Platforms
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ async def allowed(spam: SpamGuard, sender_id: int, links: int, bot: Bot, chat_id
     return verdict is Verdict.ALLOW
 
 
-async def submit(jobs: list[DeliveryJob], tasks: DeliveryTasks, deliverer: Deliverer, bot: Bot,
+async def submit(jobs: list[DeliveryJob], tasks: DeliveryTasks, platforms: Platforms, bot: Bot,
                  i18n: I18nContext) -> None:
     """Submit every job the chat's quota admits (in one process they run here, concurrently; with Redis
     they go to the workers); a refused one gets a retry button in private chats and nothing in groups (it
@@ -47,17 +48,17 @@ async def submit(jobs: list[DeliveryJob], tasks: DeliveryTasks, deliverer: Deliv
         log.info("request %s for %s refused: %s", job.request_id, job.link,
                  "shutting down" if tasks.closing else "too many in flight")
         if job.surface is Surface.PRIVATE and job.chat_id is not None:
-            await _refuse(job, tasks, deliverer, bot, i18n)
+            await _refuse(job, tasks, platforms, bot, i18n)
     await asyncio.gather(*(tasks.submit(job) for job in admitted))
 
 
-async def _refuse(job: DeliveryJob, tasks: DeliveryTasks, deliverer: Deliverer, bot: Bot,
+async def _refuse(job: DeliveryJob, tasks: DeliveryTasks, platforms: Platforms, bot: Bot,
                   i18n: I18nContext) -> None:
-    token = deliverer.retry_token(job)
+    token = retry_token(job, platforms)
     keyboard = retry_keyboard(job.platform.value, token, i18n.get) if token else None
     text = i18n.get("shutdown-retry" if tasks.closing else "queue-full")
     reply = ReplyParameters(message_id=job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
     try:
-        await bot.send_message(job.chat_id, text, reply_markup=keyboard, reply_parameters=reply)
+        await bot.send_message(job.owner, text, reply_markup=keyboard, reply_parameters=reply)
     except (TelegramBadRequest, TelegramForbiddenError) as exc:
         log.info("could not refuse request %s: %s", job.request_id, exc.message)

@@ -10,7 +10,6 @@ waiting while the first one's worker is alive, and its done mark turns a late co
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
@@ -22,9 +21,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage, AsyncBroker, InMemoryBroker
 from taskiq_redis import RedisStreamBroker
 
-from data import Platform, Surface, keys
+from data import keys
 from data.shared import SharedState, redis_options
-from media_types.delivery import Deliverer, DeliveryJob
+from media_types.delivery import Deliverer
+from media_types.job import DeliveryJob
 from media_types.limits import DeliveryQueue
 
 log = logging.getLogger(__name__)
@@ -164,14 +164,13 @@ class DeliveryTasks:
         """In memory: returns when the job is done. Durable: returns once the job is queued. The job has its
         place in the chat's quota (admit); a job that cannot be queued gives it back."""
         try:
-            await self._task.kiq(dataclasses.asdict(job))
+            await self._task.kiq(job.to_message())
         except Exception:
             await self._deliveries.release(job)
             raise
 
     async def _execute(self, message: dict[str, Any]) -> None:
-        job = DeliveryJob(**{**message, "platform": Platform(message["platform"]),
-                             "surface": Surface(message["surface"])})
+        job = DeliveryJob.from_message(message)
         try:
             while not await self._state.get(keys.delivered(job.request_id)):
                 async with self._state.lease(keys.job(job.request_id)) as mine:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from data import Surface, keys
 from data.metrics import QUEUE_DEPTH, REJECTED
 from data.shared import SharedState
-from media_types.delivery import DeliveryJob
+from media_types.job import DeliveryJob
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +58,11 @@ class DeliveryQueue:
         self._running: dict[asyncio.Task, DeliveryJob] = {}
         self.closing = False
 
-    @staticmethod
-    def _owner(job: DeliveryJob) -> int:
-        """Whose quota a request uses: its chat, or for inline requests the user."""
-        return job.chat_id if job.chat_id is not None else job.user_id
-
     async def admit(self, job: DeliveryJob) -> bool:
         """Reserve a place for the request in its chat's quota (shared by every process); False when the
         chat has too many in flight (or the bot is shutting down). A place is held at most keys.IN_FLIGHT_TTL."""
         limit = self._group_limit if job.surface is Surface.GROUP else self._private_limit
-        if self.closing or not await self._state.count_up(keys.in_flight(self._owner(job)), limit):
+        if self.closing or not await self._state.count_up(keys.in_flight(job.owner), limit):
             REJECTED.labels("closing" if self.closing else "chat_limit").inc()
             return False
         return True
@@ -98,7 +93,7 @@ class DeliveryQueue:
 
     async def release(self, job: DeliveryJob) -> None:
         """Give the request's place in its chat's quota back (once, when it is finished for good)."""
-        await self._state.count_down(keys.in_flight(self._owner(job)))
+        await self._state.count_down(keys.in_flight(job.owner))
 
     def _update_gauges(self) -> None:
         QUEUE_DEPTH.labels("waiting").set(len(self._waiting))

@@ -1,4 +1,4 @@
-"""Runs the real bot (handlers.app.run_bot: migrations, Dispatcher, polling) in the test's event loop
+"""Runs the real bot (handlers.runners.run_bot: migrations, Dispatcher, polling) in the test's event loop
 against the fake Telegram, so a test injects updates and asserts on the calls that reach Telegram."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from data import Repositories, create_engine, session_factory
 from data.config import Settings
-from handlers.app import run_bot
+from handlers.runners import run_bot
 from tests.fakes.telegram import FakeTelegram
 
 

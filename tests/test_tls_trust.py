@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramNetworkError
 from aiohttp import web
 
 from data.config import Settings
-from handlers.app import create_bot
+from handlers.factory import create_bot
 
 
 @pytest.fixture

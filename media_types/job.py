@@ -1,0 +1,57 @@
+"""A delivery job: one item (or its sound) for one chat or one inline message, as plain data, so the same
+job runs in the process that took the request or on a task-queue worker."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from data import Platform, Surface
+from media_types.cache import Variant
+from pipeline import Platforms
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryJob:
+    platform: Platform
+    link: str
+    surface: Surface
+    language: str
+    file_mode: bool = False
+    chat_id: int | None = None
+    user_id: int | None = None
+    reply_to: int | None = None
+    inline_message_id: str | None = None
+    sound: bool = False  # the item's sound (the music button) instead of its media
+    request_id: str = field(default_factory=lambda: secrets.token_hex(6))
+
+    @property
+    def variant(self) -> Variant:
+        """Which of the item's cached forms this job sends."""
+        if self.sound:
+            return Variant.MUSIC
+        return Variant.DOCUMENTS if self.file_mode and self.surface is not Surface.INLINE else Variant.MEDIA
+
+    @property
+    def owner(self) -> int:
+        """Whose quota the request uses: its chat, or for inline requests the user."""
+        owner = self.chat_id if self.chat_id is not None else self.user_id
+        if owner is None:
+            raise ValueError(f"request {self.request_id} has neither a chat nor a user")
+        return owner
+
+    def to_message(self) -> dict[str, Any]:
+        """The job as a task queue carries it (JSON)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> DeliveryJob:
+        return cls(**{**message, "platform": Platform(message["platform"]), "surface": Surface(message["surface"])})
+
+
+def retry_token(job: DeliveryJob, platforms: Platforms) -> str | None:
+    """What a "try again" button carries for this job; None when a retry makes no sense (a sound)."""
+    link = platforms.link(job.platform, job.link)
+    return link.token if link is not None and not job.sound else None

@@ -1,0 +1,85 @@
+"""Private chats and groups: media is sent into the chat as a reply to the link. Groups get at most one
+album of a gallery, and hear nothing about failures but a reaction."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardMarkup, InputFile, ReactionTypeEmoji
+from aiogram.utils.chat_action import ChatActionSender
+
+from media_types.albums import MAX_ALBUM
+from media_types.cache import CachedItem, SentFile
+from media_types.senders.base import AudioMeta, Sender, Upload, VideoMeta, is_streamed, sent_file, upload_timeout
+from media_types.texts import music_keyboard
+
+FAILURE_REACTION = "😢"
+
+
+class ChatSender(Sender):
+    @property
+    def chat_id(self) -> int:
+        if self.job.chat_id is None:
+            raise ValueError(f"request {self.job.request_id} has no chat")
+        return self.job.chat_id
+
+    def working(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """"Sending a file…", renewed until the item is sent."""
+        return ChatActionSender.upload_document(chat_id=self.chat_id, bot=self._bot)
+
+    async def video(self, item_id: str, item: CachedItem, file: InputFile | str, *, as_document: bool = False,
+                    meta: VideoMeta | None = None) -> SentFile:
+        text, keyboard, timeout = self._caption(item), self._keyboard(item_id, item), upload_timeout(file)
+        thumbnail = meta.thumbnail if meta else None
+        if as_document:
+            message = await self._send(lambda reply: self._bot.send_document(
+                self.chat_id, file, thumbnail=thumbnail, caption=text, reply_markup=keyboard,
+                reply_parameters=reply, request_timeout=timeout), streamed=is_streamed(file))
+        else:
+            shape = {"width": meta.width, "height": meta.height, "duration": meta.duration} if meta else {}
+            message = await self._send(lambda reply: self._bot.send_video(
+                self.chat_id, file, thumbnail=thumbnail, **shape, supports_streaming=True, caption=text,
+                reply_markup=keyboard, reply_parameters=reply, request_timeout=timeout), streamed=is_streamed(file))
+        return sent_file(message)
+
+    async def gallery(self, item_id: str, item: CachedItem, uploads: Sequence[Upload]) -> list[SentFile]:
+        """The gallery in albums, then the sound button when there is a sound."""
+        return await self._gallery(item_id, item, uploads, note="")
+
+    async def _gallery(self, item_id: str, item: CachedItem, uploads: Sequence[Upload], note: str) -> list[SentFile]:
+        sent = await self._albums(self.chat_id, uploads, self._caption(item, note), reply=True)
+        if item.has_music:
+            await self._send(lambda _reply: self._bot.send_message(
+                self.chat_id, self.t("sound-prompt"),
+                reply_markup=music_keyboard(self.job.platform.value, item_id, self.t)))
+        return sent
+
+    async def audio(self, file: InputFile | str, meta: AudioMeta | None = None) -> SentFile:
+        """The item's sound (the music button)."""
+        details = ({"title": meta.title, "performer": meta.performer, "duration": meta.duration,
+                    "thumbnail": meta.thumbnail} if meta else {})
+        message = await self._send(lambda reply: self._bot.send_audio(
+            self.chat_id, file, **details, reply_parameters=reply, request_timeout=upload_timeout(file)),
+            streamed=is_streamed(file))
+        return sent_file(message)
+
+    async def _report(self, text: str, keyboard: InlineKeyboardMarkup | None, quiet_in_groups: bool) -> None:
+        await self._bot.send_message(self.chat_id, text, reply_parameters=self._reply, reply_markup=keyboard)
+
+
+class GroupSender(ChatSender):
+    async def gallery(self, item_id: str, item: CachedItem, uploads: Sequence[Upload]) -> list[SentFile]:
+        """At most one album's worth, with a note (README: groups get at most 10 pictures)."""
+        if len(uploads) <= MAX_ALBUM:
+            return await self._gallery(item_id, item, uploads, note="")
+        note = self.t("images-more-in-private", shown=MAX_ALBUM, total=len(uploads))
+        return await self._gallery(item_id, item, uploads[:MAX_ALBUM], note=note)
+
+    async def _report(self, text: str, keyboard: InlineKeyboardMarkup | None, quiet_in_groups: bool) -> None:
+        if not quiet_in_groups:
+            await super()._report(text, keyboard, quiet_in_groups)
+        elif self.job.reply_to is not None:
+            await self._bot.set_message_reaction(self.chat_id, self.job.reply_to,
+                                                 reaction=[ReactionTypeEmoji(emoji=FAILURE_REACTION)])
+
