@@ -4,13 +4,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench lock clean
+.PHONY: run test lint bench lock clean
 
 run: $(VENV)/.installed-run
 	$(PY) main.py
 
-test: $(VENV)/.installed-dev
+test: lint
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+# The gates `make test` runs first: ruff (pyproject.toml's rule set) and mypy (strict) on the product code.
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # The benchmark harness (benchmarks/README.md): the real bot against the offline world, shaped; a few minutes.
 bench: $(VENV)/.installed-dev

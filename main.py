@@ -15,7 +15,7 @@ import sys
 log = logging.getLogger("bot")
 
 
-def _interrupt(signum: int, _frame: object) -> None:
+def _interrupt(_signum: int, _frame: object) -> None:
     """Until polling installs its own handlers, SIGTERM unwinds start-up the way Ctrl+C does."""
     raise KeyboardInterrupt
 
@@ -45,10 +45,10 @@ async def check_stores(db_url: str, redis_url: str | None) -> None:
 
 def run_service(command: str | None) -> None:
     """The bot (polling or webhook) or a delivery worker."""
-    from data import ConfigError, export_ca_bundle, load_settings
+    from data import ConfigError, Settings, export_ca_bundle, load_settings
     from data.logs import configure_logging
 
-    settings = load_settings()
+    settings: Settings = load_settings()
     configure_logging(settings.log_level, settings.secrets())
     export_ca_bundle(settings)
     if command == "worker" and settings.redis_url is None:
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_fetch(args)
         run_service(args.command)
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        print(f"configuration error: {exc}", file=sys.stderr)  # noqa: T201 - the one line an operator sees
         return 2
     except KeyboardInterrupt:
         log.info("interrupted")

@@ -23,6 +23,7 @@ import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from PIL import Image
 
@@ -36,7 +37,7 @@ from tests.fakes.traffic import Hit
 from tests.fakes.world import TikTokWorld
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "424242:bench-token"
+TOKEN = "424242:bench-token"  # noqa: S105 - the fake Telegram's
 FIRST_USER = 100_000
 FIRST_ITEM = 7_300_000_000_000_000_000
 WARMUP_VIDEO_BYTES = 200_000
@@ -288,7 +289,7 @@ class Session:
         first, self._next_user = self._next_user, self._next_user + count
         return list(range(first, first + count))
 
-    async def __aenter__(self) -> Session:
+    async def __aenter__(self) -> Self:
         try:
             self.workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
             self.world = self._stack.enter_context(TikTokWorld(directory=self.workdir))
@@ -431,7 +432,7 @@ class ScenarioRun:
         own = own_cpu_seconds() - own_before
         machine_after = machine_busy_seconds()
         requests = [request for user_requests in per_user for request in user_requests]
-        summary = summarize_phase(name, requests, start, last, end, cpu, own, probe.peak(start, end) or 0,
+        summary = summarize_phase(requests, start, last, end, cpu, own, probe.peak(start, end) or 0,
                                   session.tiktok.requests, session.telegram.calls)
         summary["harness_peak_rss_bytes"] = own_rss_peak()
         elapsed = machine_after[1] - machine_before[1]
@@ -489,7 +490,7 @@ def _kind(hit: Hit) -> str | None:
     return "cdn" if hit.host in CDN_HOSTS else None
 
 
-def summarize_phase(name: str, requests: list[Request], start: float, last: float, end: float, cpu: float,
+def summarize_phase(requests: list[Request], start: float, last: float, end: float, cpu: float,
                     own_cpu: float, peak_rss: int, hits: list[Hit], calls: list[Call]) -> dict:
     delivered = [r for r in requests if r.error is None and r.done_at is not None]
     latencies = [r.latency for r in delivered]

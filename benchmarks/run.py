@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
-import datetime
+import datetime as dt
 import hashlib
 import json
 import os
@@ -114,11 +115,9 @@ def library_for(scenario: Scenario, images: list[bytes]) -> Library:
 
 def machine() -> dict:
     model = ""
-    try:
+    with contextlib.suppress(OSError):
         model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                       if line.startswith("model name")), "")
-    except OSError:
-        pass
     return {"cpus": os.cpu_count(), "cpu_model": model or platform.processor(),
             "memory_bytes": psutil.virtual_memory().total, "python": platform.python_version(),
             "platform": platform.platform()}
@@ -170,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(warmup=args.warmup, idle_seconds=args.idle_seconds, timeout=args.timeout,
                       log_level=args.log_level.upper(), max_concurrent=args.max_concurrent,
                       log_dir=out.parent / "logs", py_spy=args.py_spy)
-    started = datetime.datetime.now(datetime.UTC)
+    started = dt.datetime.now(dt.UTC)
     results = asyncio.run(run_all(scenarios, options, one_process=args.one_process))
     targets = report.evaluate(results)
     errors = sum(r["phases"][p]["errors"] for r in results.values() for p in ("miss", "hit"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Enum, ForeignKey, Index, Integer, String, false, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -83,7 +84,7 @@ class MediaCacheEntry(Base):
     platform: Mapped[Platform] = mapped_column(_enum(Platform, "platform"), primary_key=True)
     item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     variant: Mapped[str] = mapped_column(String(32), primary_key=True)
-    file_ids: Mapped[list[dict]] = mapped_column(JSON)
+    file_ids: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -9,8 +9,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Result, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,9 +34,14 @@ from data.shared import LocalState, SharedState
 log = logging.getLogger(__name__)
 
 
-def _insert_for(session: AsyncSession) -> Callable:
+def _insert_for(session: AsyncSession) -> Callable[..., Any]:
     """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL."""
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _rows(result: Result[Any]) -> int:
+    """How many rows an INSERT or UPDATE touched (a CursorResult's count; the generic Result hides it)."""
+    return int(getattr(result, "rowcount", 0))
 
 
 class ChatRepository:
@@ -56,7 +62,7 @@ class ChatRepository:
                 .values(id=chat_id, kind=kind, referral=referral, registered_at=datetime.now(UTC))
                 .on_conflict_do_nothing(index_elements=[Chat.id])
             )
-            if created.rowcount:
+            if _rows(created):
                 return True
             await session.execute(
                 update(Chat).where(Chat.id == chat_id).values(kind=kind, blocked_at=None)
@@ -101,7 +107,7 @@ class DownloadRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._pending: list[Download] = []
-        self._flusher: asyncio.Task | None = None
+        self._flusher: asyncio.Task[None] | None = None
 
     async def record(
         self,
@@ -167,10 +173,10 @@ class StatsRepository:
     async def collect(self, now: datetime | None = None) -> Stats:
         now = now or datetime.now(UTC)
         async with self._sessions() as session:
-            async def scalar(query) -> int:
+            async def scalar(query: Any) -> int:
                 return int((await session.scalar(query)) or 0)
 
-            async def grouped(column, *where) -> dict[str, int]:
+            async def grouped(column: Any, *where: Any) -> dict[str, int]:
                 rows = await session.execute(select(column, func.count()).where(*where).group_by(column))
                 return {str(getattr(key, "value", key)): count for key, count in rows.all()}
 
@@ -235,7 +241,7 @@ class BroadcastRepository:
             result = await session.execute(
                 update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == only_from)
                 .values(status=status, finished_at=finished))
-            return result.rowcount == 1
+            return _rows(result) == 1
 
     async def running(self) -> list[Broadcast]:
         async with self._sessions() as session:
@@ -264,7 +270,7 @@ class BroadcastRepository:
                 insert(BroadcastRecipient)
                 .values(broadcast_id=broadcast_id, chat_id=chat_id, status=RecipientStatus.SENDING)
                 .on_conflict_do_nothing())
-            return result.rowcount == 1
+            return _rows(result) == 1
 
     async def finish(self, broadcast_id: int, chat_id: int, status: RecipientStatus) -> None:
         async with self._sessions.begin() as session:
@@ -296,9 +302,10 @@ class MediaCacheRepository:
         self._sessions = sessions
         self._state = state
 
-    async def get(self, platform: Platform, item_id: str, variant: str) -> list[dict] | None:
+    async def get(self, platform: Platform, item_id: str, variant: str) -> list[dict[str, Any]] | None:
         if (indexed := await self._state.get(keys.media_index(platform, item_id, variant))) is not None:
-            return json.loads(indexed)
+            entries: list[dict[str, Any]] = json.loads(indexed)
+            return entries
         async with self._sessions() as session:
             entry = await session.get(MediaCacheEntry, (platform, item_id, variant))
         if entry is None:
@@ -306,7 +313,7 @@ class MediaCacheRepository:
         await self._state.put(keys.media_index(platform, item_id, variant), json.dumps(entry.file_ids))
         return entry.file_ids
 
-    async def put(self, platform: Platform, item_id: str, variant: str, file_ids: list[dict]) -> None:
+    async def put(self, platform: Platform, item_id: str, variant: str, file_ids: list[dict[str, Any]]) -> None:
         """Indexed first: the requests waiting for this item look there the moment it is sent."""
         await self._state.put(keys.media_index(platform, item_id, variant), json.dumps(file_ids))
         async with self._sessions.begin() as session:

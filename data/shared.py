@@ -62,7 +62,7 @@ class SharedState(ABC):
         """Count one more event and return how many there were in the last `key.ttl` seconds (a sliding
         window: no boundary at which a burst of twice the limit gets through)."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - most states hold no connection
         """Release connections."""
 
     @abstractmethod
@@ -185,8 +185,8 @@ class RedisState(SharedState):
         return bool(await self._redis.set(PREFIX + key.name, value, nx=True, px=_ms(key.lifetime)))
 
     async def get(self, key: Key) -> str | None:
-        value: str | None = await self._redis.get(PREFIX + key.name)
-        return value
+        value = await self._redis.get(PREFIX + key.name)
+        return value if value is None else str(value)
 
     async def put(self, key: Key, value: str) -> None:
         await self._redis.set(PREFIX + key.name, value, px=_ms(key.lifetime))
@@ -218,7 +218,10 @@ class RedisState(SharedState):
         if not await lock.acquire():
             yield False
             return
-        renewing = asyncio.create_task(self._keep(lock, key.name, asyncio.current_task()))
+        holder = asyncio.current_task()
+        if holder is None:
+            raise RuntimeError("a lease is held by a task")
+        renewing = asyncio.create_task(self._keep(lock, key.name, holder))
         try:
             yield True
         finally:
@@ -231,7 +234,7 @@ class RedisState(SharedState):
             except RedisError as exc:  # it lapses by itself within its ttl
                 log.warning("could not release the lease on %s: %s", key.name, exc)
 
-    async def _keep(self, lock: Lock, key: str, holder: asyncio.Task) -> None:
+    async def _keep(self, lock: Lock, key: str, holder: asyncio.Task[Any]) -> None:
         """Renew the lease; if it lapsed (a stall longer than its ttl) take it again, and if somebody else
         took it meanwhile, stop the holder's work: two processes must not do the same job."""
         while True:
@@ -241,7 +244,7 @@ class RedisState(SharedState):
                     await lock.reacquire()
                 except LockNotOwnedError:
                     if not await lock.acquire():
-                        log.error("lost the lease on %s to another process; stopping this work", key)
+                        log.error("lost the lease on %s to another process; stopping this work", key)  # noqa: TRY400
                         holder.cancel()
                         return
                     log.warning("the lease on %s had lapsed; taken again", key)

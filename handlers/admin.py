@@ -61,7 +61,7 @@ async def export(message: Message, repositories: Repositories) -> None:
 
 async def broadcast(message: Message, repositories: Repositories, i18n: I18nContext) -> None:
     source = message.reply_to_message
-    if source is None:
+    if source is None or message.from_user is None:
         await message.answer(i18n.get("broadcast-usage"))
         return
     broadcast_id = await repositories.broadcasts.create(message.from_user.id, source.chat.id, source.message_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand
-from aiogram_i18n.cores import BaseCore
+from aiogram_i18n.cores import BaseCore, FluentRuntimeCore
 
 from data.shared import SharedState
 from handlers import admin, inline, links, membership, music, settings, start
@@ -19,7 +19,7 @@ from handlers.i18n import LANGUAGES, create_i18n_middleware
 COMMANDS = (("start", "cmd-start"), ("help", "cmd-help"), ("lang", "cmd-lang"), ("mode", "cmd-mode"))
 
 
-def create_dispatcher(i18n_core: BaseCore, state: SharedState, context: HandlerContext, *,
+def create_dispatcher(i18n_core: FluentRuntimeCore, state: SharedState, context: HandlerContext, *,
                       on_shutdown: Callable[[], Awaitable[None]] | None = None) -> Dispatcher:
     """`context` reaches handlers as arguments. Commands come before links, so "/help" is never taken for a
     bad link. `on_shutdown` runs first when the bot stops, while translations are still loaded."""
@@ -40,7 +40,7 @@ def create_dispatcher(i18n_core: BaseCore, state: SharedState, context: HandlerC
 
 async def set_commands(bot: Bot, i18n_middleware: Any) -> None:
     """The command menu in every language we speak, English for everyone else."""
-    core: BaseCore = i18n_middleware.core
+    core: BaseCore[Any] = i18n_middleware.core
     for language in (None, *LANGUAGES):
         commands = [BotCommand(command=name, description=core.get(key, language or "en")) for name, key in COMMANDS]
         await bot.set_my_commands(commands, language_code=language)

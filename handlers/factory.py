@@ -18,10 +18,19 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
-from aiogram_i18n.cores import BaseCore
+from aiogram_i18n.cores import FluentRuntimeCore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from data import ConfigError, Repositories, Settings, create_engine, ensure_reachable, migrate, safe_url, session_factory
+from data import (
+    ConfigError,
+    Repositories,
+    Settings,
+    create_engine,
+    ensure_reachable,
+    migrate,
+    safe_url,
+    session_factory,
+)
 from data.shared import LEASE_TTL, SharedState, create_state
 from handlers.i18n import create_i18n_core, translator
 from media_types import (
@@ -56,7 +65,8 @@ def create_bot(settings: Settings, shared: SharedState | None = None) -> Bot:
         # No public way: aiogram (up to 3.31) builds its SSL context from certifi's bundle in
         # AiohttpSession.__init__ (`_connector_init`, read by create_session) and takes no ssl argument;
         # certifi was pinned there for aiogram issue #33 (2018). Replaced before the first request.
-        session._connector_init["ssl"] = ssl.create_default_context(cafile=str(settings.ssl_cert_file))
+        session._connector_init["ssl"] = ssl.create_default_context(  # noqa: SLF001 - see above
+            cafile=str(settings.ssl_cert_file))
     session.middleware(TelegramAnswers())  # outermost: a retry after a 429 passes the limiter again
     session.middleware(OutboundLimiter(shared=shared))
     return Bot(
@@ -88,7 +98,7 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     bot: Bot
-    i18n_core: BaseCore
+    i18n_core: FluentRuntimeCore
     translate: Callable[[str], Translate]
     state: SharedState
     repositories: Repositories

@@ -44,6 +44,8 @@ class ChatLanguageManager(BaseManager):
         event_from_user: User | None = None,
     ) -> None:
         chat_id = settings_chat_id(event_chat, event_from_user)
+        if chat_id is None:
+            return  # an update from nobody (a channel post) has no settings to keep
         kind = event_chat.type if event_chat is not None else "private"
         await repositories.chats.set_language(chat_id, kind, locale)
 

@@ -78,7 +78,7 @@ async def retry(
 
 async def explain_what_to_send(message: Message, i18n: I18nContext) -> None:
     """A private message without a supported link: say what the bot needs."""
-    text, entity_urls = message_urls(message)
+    _text, entity_urls = message_urls(message)
     has_url = bool(entity_urls) or any(entity.type == "url" for entity in message.entities or [])
     if any(getattr(message, kind) for kind in _MEDIA_KINDS):
         key = "error-not-a-link"

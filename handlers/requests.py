@@ -39,9 +39,8 @@ async def submit(jobs: list[DeliveryJob], tasks: DeliveryTasks, platforms: Platf
     is counted and logged)."""
     admitted = []
     request_ids = REQUEST_IDS.get()
-    for job in jobs:
-        if request_ids is not None:
-            job = dataclasses.replace(job, request_id=request_ids.next())
+    for asked in jobs:
+        job = dataclasses.replace(asked, request_id=request_ids.next()) if request_ids is not None else asked
         if await tasks.admit(job):
             admitted.append(job)
             continue

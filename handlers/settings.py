@@ -35,6 +35,8 @@ class MayChangeSettings(Filter):
             return True
         if isinstance(event, Message) and event.sender_chat and event.sender_chat.id == event.chat.id:
             return True  # an anonymous administrator posting as the group
+        if event.from_user is None:
+            return False
         member = await bot.get_chat_member(message.chat.id, event.from_user.id)
         return member.status in (ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR)
 
@@ -43,7 +45,8 @@ def language_keyboard(i18n: I18nContext) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code in LANGUAGES:
         builder.button(text=i18n.get("language-name", code), callback_data=LanguageChoice(code=code))
-    return builder.adjust(2).as_markup()
+    builder.adjust(2)
+    return builder.as_markup()
 
 
 def mode_text_and_keyboard(i18n: I18nContext, enabled: bool) -> tuple[str, InlineKeyboardMarkup]:
@@ -80,6 +83,8 @@ async def set_mode(
     callback: CallbackQuery, callback_data: FileModeChoice, i18n: I18nContext, repositories: Repositories,
 ) -> None:
     message = callback.message
+    if message is None:  # MayChangeSettings let it through only with a message
+        return
     await repositories.chats.set_file_mode(message.chat.id, message.chat.type, callback_data.enabled)
     text, keyboard = mode_text_and_keyboard(i18n, enabled=callback_data.enabled)
     await callback.answer()

@@ -34,7 +34,8 @@ REFERER = (("Referer", "https://www.instagram.com/"),)
 def instagram_post(ydl: YoutubeDL, url: str) -> dict[str, Any]:
     """yt-dlp's Instagram extractor (its logged-out flow, or the cookies of YTDLP_COOKIES) without the
     processing step: a single post, or a playlist whose photo entries have no formats."""
-    return ydl.extract_info(url, download=False, process=False)
+    info: dict[str, Any] = ydl.extract_info(url, download=False, process=False)
+    return info
 
 
 class InstagramClient(MediaClient):

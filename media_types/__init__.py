@@ -40,7 +40,7 @@ _EXPORTS = {
     "slide_keyboard": "media_types.texts",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605 - the names load lazily, below
 
 
 def __getattr__(name: str) -> Any:

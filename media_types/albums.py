@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TypeVar
 
 MAX_ALBUM = 10
+T = TypeVar("T")
 
 
 def album_sizes(count: int) -> list[int]:
@@ -17,9 +20,10 @@ def album_sizes(count: int) -> list[int]:
     return [base + 1] * extra + [base] * (albums - extra)
 
 
-def split_albums(items: list) -> list[list]:
-    chunks, start = [], 0
+def split_albums(items: Sequence[T]) -> list[list[T]]:
+    chunks: list[list[T]] = []
+    start = 0
     for size in album_sizes(len(items)):
-        chunks.append(items[start:start + size])
+        chunks.append(list(items[start:start + size]))
         start += size
     return chunks

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import Message
 
 from data import Repositories, keys
 from data.models import BroadcastStatus, RecipientStatus
@@ -33,9 +34,9 @@ class Broadcaster:
         self._repositories = repositories
         self._translate = translate
         self._state = state
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
-        self._adopting: asyncio.Task | None = None
+        self._adopting: asyncio.Task[None] | None = None
         self._broken: set[int] = set()  # broadcasts that failed here: not picked up again until a restart
 
     def start(self, broadcast_id: int, admin_chat_id: int, language: str) -> None:
@@ -87,6 +88,9 @@ class Broadcaster:
         t = self._translate(language)
         broadcasts = self._repositories.broadcasts
         broadcast = await broadcasts.get(broadcast_id)
+        if broadcast is None:
+            log.warning("broadcast %s is gone; nothing to send", broadcast_id)
+            return
         total = await broadcasts.audience() + sum((await broadcasts.progress(broadcast_id)).values())
         status = await self._bot.send_message(admin_chat_id, t("broadcast-progress", done=0, total=total))
         last_edit = time.monotonic()
@@ -122,6 +126,6 @@ class Broadcaster:
             return RecipientStatus.FAILED
         return RecipientStatus.SENT
 
-    async def _edit(self, message, text: str) -> None:
+    async def _edit(self, message: Message, text: str) -> None:
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_text(text)

@@ -45,6 +45,6 @@ class SingleFlight:
                         raise
                     return False
             log.info("%s is being worked on for another request; waiting for it", lease.name)
-            while await self._state.get(lease) is not None:
+            while await self._state.get(lease) is not None:  # noqa: ASYNC110 - the holder may be another process
                 await asyncio.sleep(self._poll)
             waited = True

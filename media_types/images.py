@@ -9,6 +9,7 @@ decoding runs in a process pool (`ImageProcessor`), never on the event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import math
 import multiprocessing
@@ -29,9 +30,9 @@ from pillow_heif import register_heif_opener
 register_heif_opener()
 
 __all__ = [
-    "ImageProcessor",
     "MAX_PHOTO_BYTES",
     "MAX_THUMBNAIL_BYTES",
+    "ImageProcessor",
     "PhotoPlan",
     "make_thumbnail",
     "prepare_photo",
@@ -93,7 +94,7 @@ def prepare_photo(source: Path, workdir: Path) -> PhotoPlan:
         size_bytes = os.fstat(file.fileno()).st_size
         try:
             decision = _decide_photo(file, source, size_bytes)
-        except Exception as exc:  # Pillow raises many types on corrupt data; all mean "not a photo".
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many types on corrupt data; all mean "not a photo".
             return PhotoPlan(source, True, 0, 0, False, f"unreadable image ({type(exc).__name__}): document")
     if isinstance(decision, PhotoPlan):
         return decision
@@ -119,7 +120,7 @@ def make_thumbnail(source: Path) -> bytes | None:
                     rgb, MAX_THUMBNAIL_BYTES, THUMBNAIL_QUALITIES, subsampling=0
                 )
                 return data
-        except Exception:  # any decoding failure means "no thumbnail", never a failed send
+        except Exception:  # noqa: BLE001 - any decoding failure means "no thumbnail", never a failed send
             return None
 
 
@@ -232,7 +233,7 @@ def _displayed_size(image: Image.Image) -> tuple[int, int]:
     width, height = image.size
     try:
         orientation = image.getexif().get(ExifTags.Base.Orientation)
-    except Exception:  # a broken EXIF block does not make the pixels unusable
+    except Exception:  # noqa: BLE001 - a broken EXIF block does not make the pixels unusable
         orientation = None
     if orientation in _ORIENTATIONS_SWAPPING_SIDES:
         return height, width
@@ -241,10 +242,8 @@ def _displayed_size(image: Image.Image) -> tuple[int, int]:
 
 def _apply_orientation(image: Image.Image) -> None:
     """Rotate the pixels as EXIF says, since the JPEG we write carries no EXIF to say it."""
-    try:
+    with contextlib.suppress(Exception):  # a broken EXIF block: keep the pixels as stored, as _displayed_size does
         ImageOps.exif_transpose(image, in_place=True)
-    except Exception:  # a broken EXIF block: keep the pixels as stored, as _displayed_size does
-        pass
 
 
 def _flatten_to_rgb(image: Image.Image) -> Image.Image:
@@ -324,7 +323,7 @@ def _write_atomically(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-        os.replace(temporary, target)
+        Path(temporary).replace(target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 STREAM = "bot:deliveries"
 WORKERS = "workers"  # the consumer group every worker reads the stream in
 LEASE_POLL = 0.5  # seconds between looks at a job another worker holds
+StreamEntry = tuple[bytes, dict[bytes, bytes]]  # a Redis stream message: its id and its fields
 
 
 class ReclaimingStreamBroker(RedisStreamBroker):
@@ -50,7 +51,7 @@ class ReclaimingStreamBroker(RedisStreamBroker):
         super().__init__(*args, **kwargs)
         self._in_hand: set[bytes] = set()
         self._cursor: bytes | str = "0-0"
-        self._keeping: asyncio.Task | None = None
+        self._keeping: asyncio.Task[None] | None = None
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         if self._keeping is None:  # until shutdown, after the last job is finished or handed back
@@ -73,21 +74,23 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                 for message_id, fields in messages:
                     yield AckableMessage(data=fields[b"data"], ack=self._ack(message_id))
 
-    async def _next(self, redis: Redis) -> list:
-        self._cursor, claimed, *_ = await redis.xautoclaim(
+    async def _next(self, redis: Redis) -> list[StreamEntry]:
+        answer: list[Any] = await redis.xautoclaim(
             self.queue_name, self.consumer_group_name, self.consumer_name, min_idle_time=self.idle_timeout,
             start_id=self._cursor, count=self.unacknowledged_batch_size,
         )
+        self._cursor, claimed = answer[0], cast("list[StreamEntry]", answer[1])
         if claimed:
             log.warning("took over %d job(s) left unacknowledged for %.0f s: a worker died or stalled",
                         len(claimed), self.idle_timeout / 1000)
             return claimed
-        fetched = await redis.xreadgroup(self.consumer_group_name, self.consumer_name, {self.queue_name: ">"},
-                                         block=self.block, count=self.count)
-        return [message for _, batch in fetched or [] for message in batch]
+        fetched: Any = await redis.xreadgroup(  # a list of (stream, messages), or None
+            self.consumer_group_name, self.consumer_name, {self.queue_name: ">"},
+            block=self.block, count=self.count)
+        return [cast("StreamEntry", message) for _, batch in fetched or [] for message in batch]
 
     def _ack(self, message_id: bytes) -> Callable[[], Awaitable[None]]:
-        acknowledge = self._ack_generator(id=message_id, queue_name=self.queue_name)
+        acknowledge = self._ack_generator(id=message_id, queue_name=self.queue_name)  # type: ignore[arg-type]  # bytes work
 
         async def ack() -> None:
             await acknowledge()
@@ -154,6 +157,12 @@ class DeliveryTasks:
         self._deliverer = deliverer
 
     @property
+    def deliverer(self) -> Deliverer:
+        if self._deliverer is None:
+            raise RuntimeError("this process takes requests but does not deliver them (serve() was not called)")
+        return self._deliverer
+
+    @property
     def closing(self) -> bool:
         return self._deliveries.closing
 
@@ -172,9 +181,10 @@ class DeliveryTasks:
     async def _execute(self, message: dict[str, Any]) -> None:
         job = DeliveryJob.from_message(message)
         try:
-            while not await self._state.get(keys.delivered(job.request_id)):
+            delivered = keys.delivered(job.request_id)
+            while not await self._state.get(delivered):
                 async with self._state.lease(keys.job(job.request_id)) as mine:
-                    if mine and not await self._state.get(keys.delivered(job.request_id)):  # the first copy may just have ended
+                    if mine and not await self._state.get(delivered):  # the first copy may just have ended
                         await self._run(job, message)
                         return
                 await asyncio.sleep(LEASE_POLL)  # another copy of this job runs on a live worker
@@ -192,7 +202,7 @@ class DeliveryTasks:
         """Deliver, then give the chat's place back; a job this worker's shutdown took back before the chat
         had it goes back on the queue with its place (durable) or is told to try again (in memory)."""
         try:
-            finished = await self._deliveries.run(job, self._deliverer.deliver)
+            finished = await self._deliveries.run(job, self.deliverer.deliver)
         except asyncio.CancelledError:
             if not self.durable:
                 await asyncio.shield(self._deliveries.release(job))
@@ -200,14 +210,15 @@ class DeliveryTasks:
         except Exception:
             await self._deliveries.release(job)
             raise
-        if finished or await self._state.get(keys.delivered(job.request_id)):  # done: delivered, or the chat was told why not
-            await self._state.put(keys.delivered(job.request_id), "1")
+        delivered = keys.delivered(job.request_id)
+        if finished or await self._state.get(delivered):  # done: delivered, or the chat was told why not
+            await self._state.put(delivered, "1")
         elif self.durable:
             await self._hand_back(job, message)
             return
         else:
             try:
-                await self._deliverer.notify_abandoned(job)
+                await self.deliverer.notify_abandoned(job)
             except Exception:  # one chat we cannot tell must not keep the shutdown waiting
                 log.exception("could not tell the chat of request %s about the shutdown", job.request_id)
         await self._deliveries.release(job)

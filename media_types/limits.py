@@ -8,6 +8,7 @@ import asyncio
 import enum
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from data import Surface, keys
 from data.metrics import QUEUE_DEPTH, REJECTED
@@ -54,8 +55,8 @@ class DeliveryQueue:
         self._slots = asyncio.Semaphore(concurrency)  # waiters are served in arrival order
         self._private_limit = private_limit
         self._group_limit = group_limit
-        self._waiting: dict[asyncio.Task, DeliveryJob] = {}
-        self._running: dict[asyncio.Task, DeliveryJob] = {}
+        self._waiting: dict[asyncio.Task[Any], DeliveryJob] = {}
+        self._running: dict[asyncio.Task[Any], DeliveryJob] = {}
         self.closing = False
 
     async def admit(self, job: DeliveryJob) -> bool:
@@ -70,9 +71,9 @@ class DeliveryQueue:
     async def run(self, job: DeliveryJob, work: Callable[[DeliveryJob], Awaitable[None]]) -> bool:
         """Wait for a global slot (first come, first served), then do the work. True when the work ran to
         its end; False when a shutdown took the request back before or during the work."""
-        if self.closing:
-            return False
         task = asyncio.current_task()
+        if self.closing or task is None:
+            return False
         try:
             self._waiting[task] = job
             self._update_gauges()
@@ -81,11 +82,12 @@ class DeliveryQueue:
                 self._running[task] = job
                 self._update_gauges()
                 await work(job)
-            return True
         except asyncio.CancelledError:
-            if not self.closing:
+            if not self._draining():
                 raise
             return False  # the drain's doing: the caller hands the request back
+        else:
+            return True
         finally:
             self._waiting.pop(task, None)
             self._running.pop(task, None)
@@ -94,6 +96,10 @@ class DeliveryQueue:
     async def release(self, job: DeliveryJob) -> None:
         """Give the request's place in its chat's quota back (once, when it is finished for good)."""
         await self._state.count_down(keys.in_flight(job.owner))
+
+    def _draining(self) -> bool:
+        """Read anew after a wait: a drain may have begun meanwhile."""
+        return self.closing
 
     def _update_gauges(self) -> None:
         QUEUE_DEPTH.labels("waiting").set(len(self._waiting))

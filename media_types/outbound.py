@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -26,7 +27,7 @@ GROUP_PER_MINUTE = 20
 _REMEMBERED_CHATS = 10_000
 
 
-def message_weight(method: TelegramMethod) -> int:
+def message_weight(method: TelegramMethod[Any]) -> int:
     """How many messages a call sends: 0 for calls that send none."""
     name = method.__api_method__
     if isinstance(method, SendChatAction) or not (name.startswith(("send", "copyMessage", "forwardMessage"))):
@@ -43,12 +44,12 @@ class OutboundLimiter(BaseRequestMiddleware):
         self._shared = shared
         self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
 
-    async def _shared_second(self, weight: int) -> None:
+    async def _shared_second(self, shared: SharedState, weight: int) -> None:
         """Wait for room in the current second's budget shared by every process."""
         while True:
             now = time.time()
             second = keys.outbound_second(int(now))
-            if await self._shared.count_up(second, self._per_second, min(weight, self._per_second)):
+            if await shared.count_up(second, self._per_second, min(weight, self._per_second)):
                 return
             await asyncio.sleep(1 - now % 1)
 
@@ -71,5 +72,5 @@ class OutboundLimiter(BaseRequestMiddleware):
             await self._chat_limiter(chat_id).acquire(weight)
             await self._global.acquire(weight)
             if self._shared is not None:
-                await self._shared_second(weight)
+                await self._shared_second(self._shared, weight)
         return await make_request(bot, method)

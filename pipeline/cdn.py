@@ -4,7 +4,6 @@ Every redirect hop is checked against the media allowlist; cookies never follow 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ssl
 from collections.abc import AsyncIterator, Callable
@@ -15,8 +14,8 @@ from aiohttp_socks import ProxyConnector
 
 from pipeline.errors import InvalidLinkError, NetworkError, TooLargeError
 from pipeline.http import redirect_target, status_error
-from pipeline.urls import host_of, require_allowed
 from pipeline.models import MediaRequest
+from pipeline.urls import host_of, require_allowed
 
 CHUNK = 64 * 1024
 MAX_REDIRECTS = 3
@@ -40,7 +39,7 @@ class MediaStream:
                 if self._max_bytes is not None and received > self._max_bytes:
                     raise TooLargeError(f"more than {self._max_bytes} bytes")
                 yield chunk
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise NetworkError(f"CDN stream broke after {received} bytes: {type(exc).__name__}") from None
         if self.size is not None and received != self.size:
             raise NetworkError(f"CDN closed after {received} of {self.size} bytes")
@@ -57,7 +56,7 @@ class CdnClient:
         socks = proxy is not None and proxy.lower().startswith("socks")
         key = proxy if socks else None
         if key not in self._sessions:
-            connector = (ProxyConnector.from_url(proxy, rdns=True, ssl=self._ssl) if socks
+            connector = (ProxyConnector.from_url(proxy, rdns=True, ssl=self._ssl) if proxy is not None and socks
                          else aiohttp.TCPConnector(ssl=self._ssl, limit=0))
             self._sessions[key] = aiohttp.ClientSession(connector=connector, timeout=TIMEOUT, trust_env=True,
                                                         auto_decompress=False)
@@ -78,7 +77,7 @@ class CdnClient:
             require_allowed(url, allowed)
             try:
                 response = await session.get(url, headers=headers, proxy=proxy_argument, allow_redirects=False)
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 raise NetworkError(f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
             target = redirect_target(url, response.status, response.headers.get("Location"))
             if target is not None:
@@ -109,6 +108,6 @@ class CdnClient:
                         file.write(chunk)  # page-cache writes of 64 KiB; not worth a thread hop
                         written += len(chunk)
         except BaseException:
-            destination.unlink(missing_ok=True)
+            destination.unlink(missing_ok=True)  # noqa: ASYNC240 - a local unlink; no thread hop
             raise
         return written

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from data import Platform
 from pipeline.client import MediaClient
 from pipeline.errors import MediaError
 from pipeline.links import Link
@@ -43,7 +44,7 @@ class Fetcher:
     def __init__(self, out: Path, concurrency: int, total: int) -> None:
         self._out = out
         self._limit = asyncio.Semaphore(max(1, concurrency))
-        self._claimed: set[str] = set()
+        self._claimed: set[tuple[Platform, str]] = set()
         self._total = total
         self._done = 0
 

@@ -5,6 +5,7 @@ platform's media allowlist). A platform adds its link rules and its extraction (
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
@@ -153,8 +154,8 @@ class MediaClient(ABC):
         announced, the next smaller one."""
         for video_format in rank_formats(video.formats, max_bytes):
             try:
-                return await self.stream(video_format.media, session,
-                                         lambda stream, f=video_format: consume(f, stream), max_bytes=max_bytes)
+                return await self.stream(video_format.media, session, functools.partial(consume, video_format),
+                                         max_bytes=max_bytes)
             except TooLargeError:
                 log.info("format %s of %s is over the limit; trying a smaller one", video_format.format_id,
                          video.item.item_id)

@@ -9,7 +9,6 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,13 +20,11 @@ from pipeline.errors import (
     ClassifiedContentError,
     ItemDeletedError,
     ItemPrivateError,
-    ItemUnderReviewError,
     LoginRequiredError,
     LoginWallError,
     MediaError,
     NetworkError,
     RateLimitedError,
-    RegionBlockedError,
     UnsupportedError,
 )
 
@@ -76,7 +73,7 @@ class YtDlpExtractor:
         """function(ydl, *args) in a worker thread; yt-dlp's errors come back as typed MediaErrors."""
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._call, proxy, function, args)
 
-    def _call(self, proxy: str | None, function: Callable[..., T], args: tuple) -> T:
+    def _call(self, proxy: str | None, function: Callable[..., T], args: tuple[Any, ...]) -> T:
         try:
             return function(self._youtube_dl(proxy), *args)
         except (ExtractorError, DownloadError) as exc:
@@ -90,7 +87,7 @@ class YtDlpExtractor:
         return cache[proxy]
 
 
-def classify(exc: BaseException) -> MediaError:
+def classify(exc: BaseException) -> MediaError:  # noqa: PLR0911 - one answer per kind of failure
     """yt-dlp's exception -> our typed error: login walls are permanent, HTTP and transport failures
     are transient."""
     cause = getattr(exc, "cause", None) or (getattr(exc, "exc_info", None) or (None, None))[1]

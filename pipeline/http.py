@@ -46,20 +46,22 @@ class HttpClient:
     def __init__(self, *, ca_file: Path | None = None, max_clients: int = 64) -> None:
         # An explicit bundle: curl would otherwise prefer REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE over SSL_CERT_FILE.
         verify: str | bool = str(ca_file) if ca_file else True
-        self._session = AsyncSession(impersonate="chrome", verify=verify, max_clients=max_clients)
+        self._session: AsyncSession[Response] = AsyncSession(
+            impersonate="chrome", verify=verify, max_clients=max_clients)  # type: ignore[arg-type]  # str: a bundle
 
     async def close(self) -> None:
         await self._session.close()
 
     async def _request(self, url: str, proxy: str | None, headers: dict[str, str], stream: bool) -> Response:
         try:
-            return await self._session.request(
+            response: Response = await self._session.request(
                 "GET", url, proxy=curl_proxy(proxy), headers=headers,
                 allow_redirects=False, stream=stream, discard_cookies=True,
                 timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
             )
         except RequestException as exc:
             raise NetworkError(f"{type(exc).__name__}: {_first_line(exc)}") from None
+        return response
 
     async def resolve_redirects(
         self, url: str, *, proxy: str | None, allowed: Callable[[str | None], bool], is_final: Callable[[str], bool],
@@ -96,7 +98,7 @@ def redirect_target(url: str, status: int, location: str | None) -> str | None:
 async def _release(response: Response, stream: bool) -> None:
     if stream:
         with contextlib.suppress(Exception):
-            await response.aclose()
+            await response.aclose()  # type: ignore[no-untyped-call]  # curl_cffi leaves it unannotated
 
 
 def _first_line(exc: BaseException) -> str:

@@ -39,7 +39,7 @@ async def run_stage(
         previous = display_proxy(session.proxy)
         RETRIES.labels(stage).inc()
         log.info("%s %s: attempt %d/%d via %s failed (%s); retrying via %s", stage, subject,
-                 state.attempt_number, budget, previous, state.outcome.exception(),
+                 state.attempt_number, budget, previous, state.outcome.exception() if state.outcome else "-",
                  display_proxy(session.rotate()))
 
     retrying = AsyncRetrying(

@@ -79,7 +79,7 @@ def links_in_message(parse: Callable[[str], L | None], text: str | None, extra_u
     for candidate in [*(word.strip(WRAPPING) for word in (text or "").split()), *extra_urls]:
         link = parse(candidate)
         if link is not None:
-            found.setdefault(getattr(link, "item_id", None) or getattr(link, "url", candidate), link)
+            found.setdefault(str(getattr(link, "item_id", None) or getattr(link, "url", candidate)), link)
     return list(found.values())
 
 

@@ -68,7 +68,8 @@ def test_admin_ids_accept_json_or_commas(monkeypatch: pytest.MonkeyPatch, raw: s
         ({"BOT_TOKEN": "not-a-token"}, "BOT_TOKEN: malformed"),
         ({"BOT_TOKEN": "1:a", "ADMIN_IDS": "1,two"}, "ADMIN_IDS: must be integers"),
         ({"BOT_TOKEN": "1:a", "ADMIN_IDS": "[1.5]"}, "ADMIN_IDS: must be integers"),
-        ({"BOT_TOKEN": "1:a", "PROXY_FILE": "/nonexistent/proxies.txt"}, "PROXY_FILE: file '/nonexistent/proxies.txt' does not exist"),
+        ({"BOT_TOKEN": "1:a", "PROXY_FILE": "/nonexistent/proxies.txt"},
+         "PROXY_FILE: file '/nonexistent/proxies.txt' does not exist"),
         ({"BOT_TOKEN": "1:a", "URL_RESOLVE_MAX_RETRIES": "0"}, "URL_RESOLVE_MAX_RETRIES:"),
         ({"BOT_TOKEN": "1:a", "TG_SERVER": "localhost:8081"}, "TG_SERVER: must be an http"),
         ({"BOT_TOKEN": "1:a", "LOG_LEVEL": "chatty"}, "LOG_LEVEL:"),
@@ -99,12 +100,14 @@ def _run_main(tmp_path: Path, *command: str, **env: str) -> subprocess.Completed
     [
         ({}, "configuration error: BOT_TOKEN: is required"),
         ({"BOT_TOKEN": "123456:secret-part", "ADMIN_IDS": "me"}, "configuration error: ADMIN_IDS: must be integers"),
-        ({"BOT_TOKEN": "123:abc", "PROXY_FILE": "missing.txt"}, "configuration error: PROXY_FILE: file 'missing.txt' does not exist"),
+        ({"BOT_TOKEN": "123:abc", "PROXY_FILE": "missing.txt"},
+         "configuration error: PROXY_FILE: file 'missing.txt' does not exist"),
         ({"BOT_TOKEN": "123:abc", "DB_URL": "postgresql://bot:hunter2@127.0.0.1:1/bot"},
          "configuration error: DB_URL: cannot connect to postgresql+asyncpg://bot:***@127.0.0.1:1/bot"),
         ({"BOT_TOKEN": "123:abc", "REDIS_URL": "redis://:hunter2@127.0.0.1:1/0"},
          "configuration error: REDIS_URL: cannot connect to redis://***@127.0.0.1:1/0"),
-        ({"BOT_TOKEN": "123:abc", "COMMAND": "worker"}, "configuration error: REDIS_URL: is required by `main.py worker`"),
+        ({"BOT_TOKEN": "123:abc", "COMMAND": "worker"},
+         "configuration error: REDIS_URL: is required by `main.py worker`"),
     ],
 )
 def test_main_reports_bad_configuration_in_one_line(tmp_path: Path, env: dict, expected: str) -> None:

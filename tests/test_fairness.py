@@ -132,18 +132,18 @@ async def test_admin_gets_stats_with_a_chart_and_a_csv_export(telegram, world, t
     async with bot_in_world(telegram, world, tmp_path) as bot:
         telegram.private_message(USER, post.url, language_code="uk")
         await telegram.await_for("sendVideo", timeout=30)
-        await eventually(lambda: bot.repositories.stats.collect(), timeout=10)
+        await eventually(bot.repositories.stats.collect, timeout=10)
         telegram.command(ADMIN, "start", "ads_1")
         await telegram.await_for("sendMessage", timeout=10)
         telegram.command(ADMIN, "stats")
         [chart] = await telegram.await_for("sendPhoto", timeout=30)
         telegram.command(ADMIN, "export")
         [export] = await telegram.await_for("sendDocument", timeout=30)
-    stats = [text for text in texts(telegram, ADMIN) if "Statistics" in text][0]
+    stats = next(text for text in texts(telegram, ADMIN) if "Statistics" in text)
     assert "Downloads: 24 h 1" in stats and "tiktok 1" in stats and "video 1" in stats
     assert chart.upload("photo").data[:8] == b"\x89PNG\r\n\x1a\n"
     rows = list(csv.reader(io.StringIO(export.upload("document").data.decode())))
-    assert rows[0][:2] == ["id", "kind"] and [ADMIN, "ads_1"] == [int(rows[1][0]), rows[1][5]]
+    assert rows[0][:2] == ["id", "kind"] and [int(rows[1][0]), rows[1][5]] == [ADMIN, "ads_1"]
 
 
 async def test_an_admins_failed_request_comes_with_the_details(telegram, world, tmp_path):
@@ -151,7 +151,7 @@ async def test_an_admins_failed_request_comes_with_the_details(telegram, world, 
     async with bot_in_world(telegram, world, tmp_path):
         telegram.private_message(ADMIN, gone)
         await telegram.await_for("sendMessage", count=2, timeout=30)
-    detail = [text for text in texts(telegram, ADMIN) if "failed" in text][0]
+    detail = next(text for text in texts(telegram, ADMIN) if "failed" in text)
     assert "Stage: extract" in detail and "Proxy: http://127.0.0.1:" in detail and "ItemPrivateError" in detail
 
 

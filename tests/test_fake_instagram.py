@@ -24,7 +24,7 @@ CAROUSEL_ITEMS = [
     ("photo", media.jpeg(1080, 1080, (90, 90, 90))), ("video", media.mp4_of_size(34_000)),
     ("photo", media.jpeg(480, 600, (220, 200, 40))),
 ]
-SJS = re.compile(r'<script\b[^>]+\bdata-sjs>(\{.+?\})</script>')
+SJS = re.compile(r"<script\b[^>]+\bdata-sjs>(\{.+?\})</script>")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from PIL import Image
@@ -293,7 +294,7 @@ def test_no_thumbnail_for_a_corrupt_picture(tmp_path: Path) -> None:
 class _RecordingPool(ProcessPoolExecutor):
     """A real process pool that remembers how it was made and what ran in it."""
 
-    instances: list[_RecordingPool] = []
+    instances: ClassVar[list[_RecordingPool]] = []
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -9,9 +9,9 @@ import pytest
 
 from data.config import PipelineSettings
 from instagram_api import InstagramClient, LinkKind, find_links, parse_link
+from pipeline import Gallery, ItemDeletedError, LoginRequiredError, Video
 from tests.fakes import media
 from tests.harness import running_bot
-from pipeline import Gallery, ItemDeletedError, LoginRequiredError, Video
 
 USER, GROUP, STORAGE = 7001, -1007002, -1007777
 

@@ -10,10 +10,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from data.config import PipelineSettings
-from tests.fakes import media
-from tests.fakes.tiktok import Music as FakeMusic
-from tests.fakes.tiktok import VideoFormat as FakeFormat
-from tests.fakes.world import ProxyConfig, TikTokWorld
 from pipeline import (
     ClassifiedContentError,
     Gallery,
@@ -28,6 +24,10 @@ from pipeline import (
     TooLongError,
     Video,
 )
+from tests.fakes import media
+from tests.fakes.tiktok import Music as FakeMusic
+from tests.fakes.tiktok import VideoFormat as FakeFormat
+from tests.fakes.world import ProxyConfig, TikTokWorld
 from tiktok_api import TikTokClient, parse_link
 
 ITEM = "7312345678901234567"
@@ -163,7 +163,7 @@ async def test_a_bad_first_proxy_is_rotated_away_and_the_good_one_sticks(world, 
     await client.download_video(video, tmp_path, session, max_bytes=None)
     good = world.proxies["good"].requests
     assert ("www.tiktok.com", 443) in good
-    assert any(host.startswith("v16-webapp") or host.startswith("v19-webapp") for host, _ in good)
+    assert any(host.startswith(("v16-webapp", "v19-webapp")) for host, _ in good)
 
 
 @pytest.mark.parametrize("world_proxies", [{"a": "dead", "b": "dead", "c": "refuse"}])

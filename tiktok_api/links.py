@@ -102,7 +102,8 @@ def link_token(link: TikTokLink) -> str:
         return f"i.{link.item_id}"
     parts = urlsplit(link.url)
     match = _T_CODE.match(parts.path) or _SHORT_CODE.match(parts.path)
-    assert match is not None and parts.hostname is not None  # parse_link accepted it
+    if match is None or parts.hostname is None:
+        raise ValueError(f"{link.url} is not a short link parse_link made")
     prefix = "t" if parts.path.startswith("/t/") else parts.hostname.split(".")[0]
     return f"{prefix}.{match['code']}"
 

@@ -40,15 +40,17 @@ class PageData:
 def tiktok_page(ydl: YoutubeDL, url: str, item_id: str) -> PageData:
     """The TikTok item from its page, through the extractor's own page reading: its statusCode tells
     deleted, private and the like apart, and photo posts (which yt-dlp does not expose) are in the item."""
+    # yt-dlp's public extract_info would drop photo posts and hide the status code; these two methods of its
+    # TikTok extractor are what extract_info itself calls (the version is pinned in pyproject.toml).
     extractor = ydl.get_info_extractor("TikTok")
-    item, status = extractor._extract_web_data_and_status(url, item_id)
+    item, status = extractor._extract_web_data_and_status(url, item_id)  # noqa: SLF001
     if status != 0 or not item:
-        raise _status_error(status, item)
-    info = None if item.get("imagePost") else extractor._parse_aweme_video_web(item, url, item_id)
+        raise _status_error(status)
+    info = None if item.get("imagePost") else extractor._parse_aweme_video_web(item, url, item_id)  # noqa: SLF001
     return PageData(item=item, info=info, cookie_headers=_cookie_headers(ydl, item, info))
 
 
-def _status_error(status: int, item: dict[str, Any] | None) -> MediaError:
+def _status_error(status: int) -> MediaError:
     if status in PERMANENT_STATUSES:
         return PERMANENT_STATUSES[status](f"TikTok status {status}")
     if status in REGION_STATUSES:

@@ -52,20 +52,20 @@ class ChatBlockedError(Exception):
 class VideoMeta:
     """What Telegram shows before a new video plays; a file id brings its own."""
 
-    width: int | None
-    height: int | None
-    duration: int | None
-    thumbnail: InputFile | None
+    width: int | None = None
+    height: int | None = None
+    duration: int | None = None
+    thumbnail: InputFile | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AudioMeta:
     """What Telegram shows for a new sound file; a file id brings its own."""
 
-    title: str | None
-    performer: str | None
-    duration: int | None
-    thumbnail: InputFile | None
+    title: str | None = None
+    performer: str | None = None
+    duration: int | None = None
+    thumbnail: InputFile | None = None
 
 
 class Sender(ABC):
@@ -161,8 +161,11 @@ class Sender(ABC):
 
     async def _single(self, chat_id: int, upload: Upload, text: str | None, reply: bool) -> Message:
         kind, file = upload
-        send = {FileKind.PHOTO: self._bot.send_photo, FileKind.VIDEO: self._bot.send_video,
-                FileKind.DOCUMENT: self._bot.send_document}[kind]
+        sends: dict[FileKind, Callable[..., Awaitable[Message]]] = {
+            FileKind.PHOTO: self._bot.send_photo, FileKind.VIDEO: self._bot.send_video,
+            FileKind.DOCUMENT: self._bot.send_document,
+        }
+        send = sends[kind]
         return await self._send(lambda parameters: send(
             chat_id, file, caption=text, reply_parameters=parameters if reply else None,
             request_timeout=UPLOAD_TIMEOUT))
@@ -172,7 +175,7 @@ class Sender(ABC):
         media = [_ALBUM_TYPES[kind](media=file, caption=text if i == 0 else None)
                  for i, (kind, file) in enumerate(album)]
         return await self._send(lambda parameters: self._bot.send_media_group(
-            chat_id, media, reply_parameters=parameters if reply else None,  # type: ignore[arg-type]
+            chat_id, media, reply_parameters=parameters if reply else None,
             request_timeout=UPLOAD_TIMEOUT))
 
 

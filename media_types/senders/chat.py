@@ -31,16 +31,16 @@ class ChatSender(Sender):
     async def video(self, item_id: str, item: CachedItem, file: InputFile | str, *, as_document: bool = False,
                     meta: VideoMeta | None = None) -> SentFile:
         text, keyboard, timeout = self._caption(item), self._keyboard(item_id, item), upload_timeout(file)
-        thumbnail = meta.thumbnail if meta else None
+        shape = meta or VideoMeta()
         if as_document:
             message = await self._send(lambda reply: self._bot.send_document(
-                self.chat_id, file, thumbnail=thumbnail, caption=text, reply_markup=keyboard,
+                self.chat_id, file, thumbnail=shape.thumbnail, caption=text, reply_markup=keyboard,
                 reply_parameters=reply, request_timeout=timeout), streamed=is_streamed(file))
         else:
-            shape = {"width": meta.width, "height": meta.height, "duration": meta.duration} if meta else {}
             message = await self._send(lambda reply: self._bot.send_video(
-                self.chat_id, file, thumbnail=thumbnail, **shape, supports_streaming=True, caption=text,
-                reply_markup=keyboard, reply_parameters=reply, request_timeout=timeout), streamed=is_streamed(file))
+                self.chat_id, file, duration=shape.duration, width=shape.width, height=shape.height,
+                thumbnail=shape.thumbnail, supports_streaming=True, caption=text, reply_markup=keyboard,
+                reply_parameters=reply, request_timeout=timeout), streamed=is_streamed(file))
         return sent_file(message)
 
     async def gallery(self, item_id: str, item: CachedItem, uploads: Sequence[Upload]) -> list[SentFile]:
@@ -57,10 +57,10 @@ class ChatSender(Sender):
 
     async def audio(self, file: InputFile | str, meta: AudioMeta | None = None) -> SentFile:
         """The item's sound (the music button)."""
-        details = ({"title": meta.title, "performer": meta.performer, "duration": meta.duration,
-                    "thumbnail": meta.thumbnail} if meta else {})
+        details = meta or AudioMeta()
         message = await self._send(lambda reply: self._bot.send_audio(
-            self.chat_id, file, **details, reply_parameters=reply, request_timeout=upload_timeout(file)),
+            self.chat_id, file, duration=details.duration, performer=details.performer, title=details.title,
+            thumbnail=details.thumbnail, reply_parameters=reply, request_timeout=upload_timeout(file)),
             streamed=is_streamed(file))
         return sent_file(message)
 

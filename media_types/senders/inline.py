@@ -48,11 +48,11 @@ class InlineSender(Sender):
                     meta: VideoMeta | None = None) -> SentFile:
         """Uploaded (if new) to the storage channel as a video, then shown in the inline message."""
         if isinstance(file, InputFile):
-            shape = ({"width": meta.width, "height": meta.height, "duration": meta.duration,
-                      "thumbnail": meta.thumbnail} if meta else {})
+            shape = meta or VideoMeta()
             message = await self._send(lambda _reply: self._bot.send_video(
-                self._storage_channel, file, **shape, supports_streaming=True,
-                caption=storage_caption(self.job, item.url), request_timeout=upload_timeout(file)), streamed=True)
+                self._storage_channel, file, duration=shape.duration, width=shape.width, height=shape.height,
+                thumbnail=shape.thumbnail, supports_streaming=True, caption=storage_caption(self.job, item.url),
+                request_timeout=upload_timeout(file)), streamed=True)
             sent = sent_file(message)
         else:
             sent = SentFile(FileKind.VIDEO, file)

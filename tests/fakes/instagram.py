@@ -512,8 +512,8 @@ def _facebook_error(code: int, summary: str, description: str) -> web.Response:
 
 
 def _not_found_page() -> web.Response:
-    body = "<h2>Sorry, this page isn't available.</h2><p>The link you followed may be broken, or the page may " \
-           'have been removed. <a href="/">Go back to Instagram.</a></p>'
+    body = ("<h2>Sorry, this page isn't available.</h2><p>The link you followed may be broken, or the page may "
+            'have been removed. <a href="/">Go back to Instagram.</a></p>')
     return _html_response(_html("Page not found • Instagram", body), status=404)
 
 
@@ -533,7 +533,7 @@ def _html_response(text: str, status: int = 200) -> web.Response:
 
 def _html(title: str, body: str, head: str = "") -> str:
     return (f'<!DOCTYPE html><html lang="en" class="_9dls"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title>{head}</head><body><div id=\"mount_0_0\"></div>{body}</body></html>")
+            f'<title>{html.escape(title)}</title>{head}</head><body><div id="mount_0_0"></div>{body}</body></html>')
 
 
 def _json_for_html(value: object) -> str:

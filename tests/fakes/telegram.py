@@ -16,6 +16,7 @@ and SHA-256 of each upload instead of its bytes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -660,8 +661,8 @@ def _thumbnail(data: bytes, side: int = 320) -> tuple[bytes, int, int] | None:
     size = _image_size(data)
     if size is None or max(size) <= side:
         return None
-    with Image.open(io.BytesIO(data)) as image:
-        image = image.convert("RGB")
+    with Image.open(io.BytesIO(data)) as original:
+        image = original.convert("RGB")
         image.thumbnail((side, side))
         buffer = io.BytesIO()
         image.save(buffer, "JPEG")
@@ -726,7 +727,7 @@ class FakeTelegram(BackgroundServer):
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "sendMessage": self._send_message,
-            **{method: self._send_media for method in SEND_MEDIA_METHODS},
+            **dict.fromkeys(SEND_MEDIA_METHODS, self._send_media),
             "sendMediaGroup": self._send_media_group,
             "copyMessage": self._copy_message,
             "editMessageText": self._edit_message_text,
@@ -1209,7 +1210,7 @@ class FakeTelegram(BackgroundServer):
             variants.insert(0, preview)
         stored = [self._store(kind, variant, file_name) for variant, _, _ in variants]
         sizes = [{"file_id": f.file_id, "file_unique_id": f.file_unique_id, "width": w, "height": h}
-                 | ({"file_size": f.size} if f.size else {}) for f, (_, w, h) in zip(stored, variants)]
+                 | ({"file_size": f.size} if f.size else {}) for f, (_, w, h) in zip(stored, variants, strict=False)]
         for item in stored:
             item.media = sizes
         return stored[-1]
@@ -1257,10 +1258,8 @@ class FakeTelegram(BackgroundServer):
             remaining = deadline - loop.time()
             if batch or self._closing or remaining <= 0:
                 return batch
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._update_arrived.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def _take_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Confirm updates below `offset`, drop types not allowed, return up to `limit` without removing them."""
@@ -1319,7 +1318,7 @@ class FakeTelegram(BackgroundServer):
                     async with http.post(webhook["url"], json=update, headers=headers,
                                          timeout=aiohttp.ClientTimeout(total=10)) as response:
                         status = response.status
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     status = 0
                 with self._lock:
                     self.webhook_deliveries.append((update["update_id"], status))

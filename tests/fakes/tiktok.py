@@ -359,7 +359,7 @@ class FakeTikTok(RecordedTraffic, BackgroundServer):
             raise
         hit.status = response.status
         body = response.body if isinstance(response, web.Response) else None
-        if (isinstance(body, (bytes, bytearray)) and (shape.bandwidth and body or len(body) > STREAMED_ABOVE)
+        if (isinstance(body, (bytes, bytearray)) and ((shape.bandwidth and body) or len(body) > STREAMED_ABOVE)
                 and request.method != "HEAD"):
             return await _paced(request, response, body, shape.bandwidth, hit)
         hit.sent = len(body) if isinstance(body, (bytes, bytearray)) else 0

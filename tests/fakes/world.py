@@ -19,6 +19,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import trustme
 
@@ -70,7 +71,7 @@ class Canary(BackgroundServer):
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             first = await asyncio.wait_for(reader.read(1 << 16), timeout=2)
-        except (asyncio.TimeoutError, ConnectionError):
+        except (TimeoutError, ConnectionError):
             first = b""
         with self._lock:
             self._hits.append(first)
@@ -129,7 +130,7 @@ class TikTokWorld:
         """Stop every server and remove the temporary files."""
         self._stack.close()
 
-    def __enter__(self) -> TikTokWorld:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
