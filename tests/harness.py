@@ -5,24 +5,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 from data import Repositories, create_engine, session_factory
 from data.config import Settings
 from handlers.runners import run_bot
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.world import TikTokWorld
+
+STORAGE = -1007777  # the storage channel inline results are uploaded to
+ADMIN = 9001  # the one user in ADMIN_IDS
 
 
-async def eventually(check: Callable[[], Awaitable[object]], timeout: float = 10) -> object:
-    """Poll an async check until it returns something truthy: for effects that leave no Telegram call."""
+async def eventually(check: Callable[[], object], timeout: float = 10, what: str = "condition",
+                     interval: float = 0.02) -> Any:
+    """Poll a check (plain or async) until it returns something truthy, and return that: for effects that
+    leave no Telegram call to wait for."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while not (result := await check()):
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.02)
-    return result
+            raise AssertionError(f"{what} not met within {timeout} s")
+        await asyncio.sleep(interval)
 
 
 def free_port() -> int:
@@ -71,6 +83,16 @@ class RunningBot:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def bot_in_world(telegram: FakeTelegram, world: TikTokWorld, tmp_path: Path,
+                       **overrides: object) -> AsyncIterator[RunningBot]:
+    """The bot against the offline world: its proxies, its CA, a storage channel for inline mode and an admin."""
+    settings = {"proxy_file": world.proxy_file, "ssl_cert_file": world.ca_path, "storage_channel_id": STORAGE,
+                "admin_ids": frozenset({ADMIN})}
+    async with running_bot(telegram, tmp_path, **{**settings, **overrides}) as bot:
+        yield bot
 
 
 @contextlib.asynccontextmanager

@@ -12,7 +12,7 @@ import pytest
 from tests.fakes import media
 from tests.fakes.world import ProxyConfig, TikTokWorld
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VIDEO, SLIDESHOW, DELETED = "7312345678901234501", "7312345678901234502", "7312345678901234503"
 
 

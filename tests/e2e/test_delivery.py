@@ -4,7 +4,6 @@ Uploaded bytes are compared with what the fake CDN served."""
 from __future__ import annotations
 
 import io
-from contextlib import asynccontextmanager
 
 import pytest
 from PIL import Image
@@ -13,17 +12,10 @@ from data import Platform
 from media_types.albums import album_sizes
 from tests.fakes import media
 from tests.fakes.tiktok import Music as FakeMusic
-from tests.harness import eventually, running_bot
+from tests.harness import STORAGE, bot_in_world, eventually
 
-USER, OTHER, GROUP, STORAGE = 5001, 5002, -1009001, -1007777
+USER, OTHER, GROUP = 5001, 5002, -1009001
 VIDEO_ID, SLIDES_ID = "7312345678901234567", "7312345678901234568"
-
-
-@asynccontextmanager
-async def bot_in_world(telegram, world, tmp_path, **overrides):
-    settings = {"proxy_file": world.proxy_file, "ssl_cert_file": world.ca_path, "storage_channel_id": STORAGE}
-    async with running_bot(telegram, tmp_path, **{**settings, **overrides}) as bot:
-        yield bot
 
 
 @pytest.fixture

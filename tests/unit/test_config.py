@@ -11,7 +11,7 @@ import pytest
 
 from data.config import ConfigError, Settings, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = [
     "BOT_TOKEN", "TG_SERVER", "TG_SERVER_LOCAL", "DB_URL", "REDIS_URL", "ADMIN_IDS", "STORAGE_CHANNEL_ID",
     "PROXY_FILE", "PROXY_INCLUDE_HOST", "PROXY_DATA_ONLY", "URL_RESOLVE_MAX_RETRIES", "VIDEO_INFO_MAX_RETRIES",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -13,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.telegram import FakeTelegram
+from tests.harness import eventually
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123:abc-process-token"
 USER = 4242
 
@@ -129,8 +129,7 @@ async def test_sigterm_lets_a_delivery_in_flight_finish(telegram, tmp_path) -> N
         try:
             await telegram.await_polling(timeout=60)
             telegram.private_message(USER, video.url)
-            while not world.tiktok.cdn_hits():
-                await asyncio.sleep(0.05)
+            await eventually(world.tiktok.cdn_hits, 60, "the download to start")
             process.send_signal(signal.SIGTERM)  # while the video is downloading
             output, _ = process.communicate(timeout=60)
         finally:

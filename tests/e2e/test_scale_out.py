@@ -21,9 +21,9 @@ from tests.fakes import media
 from tests.fakes.balancer import RoundRobinBalancer
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.world import ProxyConfig, TikTokWorld
-from tests.harness import free_port
+from tests.harness import eventually, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "4321:scale-out-process-token"
 SECRET = "balanced-hook-secret"
 PROXY_PASSWORD = "sc4le-pr0xy-pass"
@@ -37,13 +37,6 @@ def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pope
         return subprocess.Popen([sys.executable, str(ROOT / "main.py"), *command], cwd=log.parent,
                                 env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-
-
-async def wait_until(check, timeout: float, what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 def ports_of(process: subprocess.Popen) -> set[int]:
@@ -81,31 +74,31 @@ async def test_two_bots_and_two_workers_deliver_every_request_once_when_a_worker
             "worker2": start(["worker"], {**env, "METRICS_PORT": str(metrics_port)}, logs["worker2"]),
         }
         try:
-            await wait_until(lambda: all("webhook" in logs[b].read_text() for b in ("bot1", "bot2"))
+            await eventually(lambda: all("webhook" in logs[b].read_text() for b in ("bot1", "bot2"))
                              and all("taking delivery jobs" in logs[w].read_text() for w in ("worker1", "worker2")),
                              90, "every process to start")
             requests = [telegram.private_message(chat, videos[(i * LINKS_PER_CHAT + k) % ITEMS].url)
                         for k in range(LINKS_PER_CHAT) for i, chat in enumerate(CHATS)]
-            await wait_until(lambda: len(replies(telegram)) >= 30, 120, "the first 30 deliveries")
+            await eventually(lambda: len(replies(telegram)) >= 30, 120, "the first 30 deliveries")
 
             # Kill worker1 while one of its uploads is on the wire: every media send is held unread from
             # now on, so no other send of worker1 can be half way through when it dies.
             telegram.hold_media_sends()
             victim = processes["worker1"]
-            await wait_until(lambda: set(telegram.held_ports()) & ports_of(victim), 60,
+            await eventually(lambda: set(telegram.held_ports()) & ports_of(victim), 60,
                              "an upload of worker1 to be held")
             await asyncio.sleep(1)  # whatever worker1 had finished is written down by now
             os.killpg(victim.pid, signal.SIGKILL)  # with its image workers
             victim.wait(timeout=10)
             await asyncio.sleep(0.5)  # the fake sees worker1's connections closed
             telegram.let_go()
-            await wait_until(lambda: len(replies(telegram)) >= len(requests), 180, "every request delivered")
+            await eventually(lambda: len(replies(telegram)) >= len(requests), 180, "every request delivered")
 
             # Telegram delivers at least once: the same update again, through the balancer to either bot.
             repeated = requests[0]
             telegram.redeliver(repeated)
             late = telegram.private_message(CHATS[0], videos[0].url)
-            await wait_until(lambda: (CHATS[0], late["message"]["message_id"]) in replies(telegram), 60,
+            await eventually(lambda: (CHATS[0], late["message"]["message_id"]) in replies(telegram), 60,
                              "the request after the repeat")
             async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{metrics_port}/healthz") as health:
                 assert health.status == 200, await health.text()
@@ -150,9 +143,9 @@ async def test_a_worker_stopped_mid_delivery_puts_the_job_back_for_the_next_one(
         second = None
         try:
             await telegram.await_polling(timeout=90)
-            await wait_until(lambda: "taking delivery jobs" in logs["first"].read_text(), 90, "the first worker")
+            await eventually(lambda: "taking delivery jobs" in logs["first"].read_text(), 90, "the first worker")
             request = telegram.private_message(CHATS[0], video.url)
-            await wait_until(world.tiktok.cdn_hits, 60, "the download to start")
+            await eventually(world.tiktok.cdn_hits, 60, "the download to start")
             os.killpg(first.pid, signal.SIGTERM)
             assert first.wait(timeout=30) == 0
             assert telegram.calls_to("sendVideo") == []
@@ -187,7 +180,7 @@ async def test_a_job_longer_than_the_redelivery_time_stays_with_its_live_worker(
                      start(["worker"], env, logs["second"])]
         try:
             await telegram.await_polling(timeout=90)
-            await wait_until(lambda: all("taking delivery jobs" in logs[w].read_text() for w in ("first", "second")),
+            await eventually(lambda: all("taking delivery jobs" in logs[w].read_text() for w in ("first", "second")),
                              90, "both workers")
             telegram.private_message(CHATS[0], video.url)
             await telegram.await_for("sendVideo", timeout=60)

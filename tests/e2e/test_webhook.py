@@ -3,11 +3,9 @@ once, and a second replica does not set the webhook again."""
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 
-from tests.harness import free_port, running_bot
+from tests.harness import eventually, free_port, running_bot
 
 USER = 6001
 SECRET = "hook-s3cret_token"
@@ -27,8 +25,8 @@ async def test_updates_arrive_by_webhook_and_repeats_are_handled_once(telegram, 
         update = telegram.command(USER, "help")
         await telegram.await_for("sendMessage", timeout=30)
         telegram.redeliver(update)  # Telegram delivers at least once
-        while sum(1 for update_id, _ in telegram.webhook_deliveries if update_id == update["update_id"]) < 2:
-            await asyncio.sleep(0.05)
+        await eventually(lambda: sum(1 for update_id, _ in telegram.webhook_deliveries
+                                     if update_id == update["update_id"]) >= 2, 30, "the update's second delivery")
         telegram.command(USER, "help")
         await telegram.await_for("sendMessage", count=2, timeout=30)
     assert len(telegram.calls_to("sendMessage")) == 2  # the repeat was dropped, the next update was not

@@ -16,7 +16,7 @@ from handlers.i18n import LANGUAGES, LOCALE_DIR
 from media_types.texts import ERROR_KEYS
 from tests.fakes.telegram import html_error
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PRODUCT_PACKAGES = ("handlers", "media_types", "tiktok_api", "instagram_api", "pipeline", "data")
 SAMPLE_ARGUMENTS = {
     "name": "Ann &amp; Bob", "bot": "test_bot", "shown": 10, "total": 12, "minutes": 3, "megabytes": 50,

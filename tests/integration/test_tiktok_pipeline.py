@@ -28,6 +28,7 @@ from tests.fakes import media
 from tests.fakes.tiktok import Music as FakeMusic
 from tests.fakes.tiktok import VideoFormat as FakeFormat
 from tests.fakes.world import ProxyConfig, TikTokWorld
+from tests.harness import eventually
 from tiktok_api import TikTokClient, parse_link
 
 ITEM = "7312345678901234567"
@@ -227,8 +228,7 @@ async def test_cancelled_download_leaves_no_file(world, client, tmp_path) -> Non
     session, video = await fetch_item(client, post.url)
     world.tiktok.fail_next("/video/tos/", status=None, delay=5)
     task = asyncio.create_task(client.download_video(video, tmp_path, session, max_bytes=None))
-    while not world.tiktok.cdn_hits() and not task.done():
-        await asyncio.sleep(0.02)
+    await eventually(lambda: world.tiktok.cdn_hits() or task.done(), 30, "the download to start")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -8,7 +8,6 @@ import csv
 import io
 import socket
 from collections import Counter
-from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
@@ -17,19 +16,12 @@ from prometheus_client import REGISTRY
 from data.models import BroadcastStatus
 from tests.fakes import media
 from tests.fakes.tiktok import VideoFormat as FakeFormat
-from tests.harness import RunningBot, bot_settings, eventually, running_bot
+from tests.harness import ADMIN, RunningBot, bot_in_world, bot_settings, eventually
 
-ADMIN, USER, OTHER, GROUP = 9001, 5001, 5002, -1009001
+USER, OTHER, GROUP = 5001, 5002, -1009001
 VIDEO_ID = "7312345678901234567"
 
 pytestmark = pytest.mark.usefixtures("trust_world")
-
-
-@asynccontextmanager
-async def bot_in_world(telegram, world, tmp_path, **overrides):
-    settings = {"proxy_file": world.proxy_file, "ssl_cert_file": world.ca_path, "admin_ids": frozenset({ADMIN})}
-    async with running_bot(telegram, tmp_path, **{**settings, **overrides}) as bot:
-        yield bot
 
 
 def texts(telegram, chat_id: int) -> list[str]:

@@ -1,53 +1,19 @@
-"""Instagram: links, the pipeline over the real yt-dlp Instagram extractor, and delivery on every surface,
-with the uploaded bytes compared to what the fake CDN served."""
+"""Instagram: the pipeline over the real yt-dlp Instagram extractor, and delivery on every surface, with the
+uploaded bytes compared to what the fake CDN served."""
 
 from __future__ import annotations
-
-from contextlib import asynccontextmanager
 
 import pytest
 
 from data.config import PipelineSettings
-from instagram_api import InstagramClient, LinkKind, find_links, parse_link
+from instagram_api import InstagramClient, parse_link
 from pipeline import Gallery, ItemDeletedError, LoginRequiredError, Video
 from tests.fakes import media
-from tests.harness import running_bot
+from tests.harness import STORAGE, bot_in_world
 
-USER, GROUP, STORAGE = 7001, -1007002, -1007777
+USER, GROUP = 7001, -1007002
 
 pytestmark = pytest.mark.usefixtures("trust_world")
-
-
-@pytest.mark.parametrize(
-    ("raw", "code"),
-    [
-        ("https://www.instagram.com/p/CxYz123abc/", "CxYz123abc"),
-        ("https://instagram.com/reel/CxYz123abc/?igsh=MTc4MmM1YmI2Ng==", "CxYz123abc"),
-        ("www.instagram.com/reels/CxYz123abc", "CxYz123abc"),
-        ("https://www.instagram.com/tv/CxYz123abc/", "CxYz123abc"),
-        ("https://www.instagram.com/some.user/reel/CxYz123abc/", "CxYz123abc"),
-        ("https://www.instagram.com/some_user/p/CxYz123abc/?img_index=2", "CxYz123abc"),
-    ],
-)
-def test_post_links_in_every_form(raw: str, code: str) -> None:
-    link = parse_link(raw)
-    assert (link.kind, link.code, link.url) == (LinkKind.POST, code, f"https://www.instagram.com/p/{code}/")
-
-
-@pytest.mark.parametrize(
-    "raw",
-    ["https://www.instagram.com/some.user/", "https://www.instagram.com/explore/tags/cats/",
-     "https://instagram.com.evil.example/p/CxYz123abc/", "https://evil.example/?instagram.com/p/CxYz123abc/",
-     "https://www.instagram.com:8443/p/CxYz123abc/", "https://127.0.0.1/p/CxYz123abc/",
-     "https://www.instagram.com/stories/user/123/"],
-)
-def test_anything_else_is_not_an_instagram_link(raw: str) -> None:
-    assert parse_link(raw) is None
-
-
-def test_share_links_are_followed_later() -> None:
-    [link] = find_links("see https://www.instagram.com/share/reel/BAabcdef12/ !")
-    assert link.kind is LinkKind.SHARE and link.item_id is None
 
 
 @pytest.fixture
@@ -87,13 +53,6 @@ async def test_missing_and_login_walled_posts_are_typed(world, client) -> None:
         await fetch(client, world.instagram.add_not_found("GoneAbc123"))
     with pytest.raises(LoginRequiredError):
         await fetch(client, world.instagram.add_login_required("WalledAb12"))
-
-
-@asynccontextmanager
-async def bot_in_world(telegram, world, tmp_path, **overrides):
-    settings = {"proxy_file": world.proxy_file, "ssl_cert_file": world.ca_path, "storage_channel_id": STORAGE}
-    async with running_bot(telegram, tmp_path, **{**settings, **overrides}) as bot:
-        yield bot
 
 
 def album_uploads(call) -> list[tuple[str, bytes]]:
