@@ -1,6 +1,6 @@
 """Page requests of the pipeline (short links): one shared curl_cffi session with a browser's TLS
 fingerprint, a proxy per request, and redirects followed by hand so every hop is checked against an
-allowlist. Media comes from the CDN through tiktok_api.cdn."""
+allowlist. Media comes from the CDN through pipeline.cdn."""
 
 from __future__ import annotations
 
