@@ -21,7 +21,8 @@ class Ledger:
         )
 
     async def failed(self, job: DeliveryJob, reason: str) -> None:
-        DELIVERIES.labels(job.platform.value, "music" if job.sound else "unknown", job.surface.value, reason).inc()
+        kind = MediaKind.MUSIC.value if job.sound else "unknown"  # a failed request may never learn its kind
+        DELIVERIES.labels(job.platform.value, kind, job.surface.value, reason).inc()
         await self._repositories.failures.record(
             user_id=job.user_id, chat_id=job.chat_id, surface=job.surface, platform=job.platform, reason=reason,
         )

@@ -19,22 +19,23 @@ SHORT_HOSTS = frozenset({"vm.tiktok.com", "vt.tiktok.com"})
 MEDIA_DOMAINS = ("tiktok.com", "tiktokcdn.com", "tiktokcdn-us.com", "tiktokv.com", "tiktokv.us", "ibyteimg.com",
                  "byteoversea.com", "muscdn.com")
 
-_ITEM_ID = r"(?P<id>\d{5,25})"
-_PATHS = (
-    ("video", re.compile(rf"^/@(?P<user>[\w.-]+)/video/{_ITEM_ID}/?$")),
-    ("photo", re.compile(rf"^/@(?P<user>[\w.-]+)/photo/{_ITEM_ID}/?$")),
-    ("video", re.compile(rf"^/v/{_ITEM_ID}(?:\.html)?/?$")),
-    ("video", re.compile(rf"^/embed(?:/v2)?/{_ITEM_ID}/?$")),
-    ("video", re.compile(rf"^/share/video/{_ITEM_ID}/?$")),
-)
-_SHORT_CODE = re.compile(r"^/(?P<code>[A-Za-z0-9_-]{5,20})/?$")
-_T_CODE = re.compile(r"^/t/(?P<code>[A-Za-z0-9_-]{5,20})/?$")
-
 
 class LinkKind(StrEnum):
     VIDEO = "video"
     PHOTO = "photo"
     SHORT = "short"
+
+
+_ITEM_ID = r"(?P<id>\d{5,25})"
+_PATHS = (
+    (LinkKind.VIDEO, re.compile(rf"^/@(?P<user>[\w.-]+)/video/{_ITEM_ID}/?$")),
+    (LinkKind.PHOTO, re.compile(rf"^/@(?P<user>[\w.-]+)/photo/{_ITEM_ID}/?$")),
+    (LinkKind.VIDEO, re.compile(rf"^/v/{_ITEM_ID}(?:\.html)?/?$")),
+    (LinkKind.VIDEO, re.compile(rf"^/embed(?:/v2)?/{_ITEM_ID}/?$")),
+    (LinkKind.VIDEO, re.compile(rf"^/share/video/{_ITEM_ID}/?$")),
+)
+_SHORT_CODE = re.compile(r"^/(?P<code>[A-Za-z0-9_-]{5,20})/?$")
+_T_CODE = re.compile(r"^/t/(?P<code>[A-Za-z0-9_-]{5,20})/?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,7 @@ def parse_link(raw: str) -> TikTokLink | None:
         return TikTokLink(_clean(host, path), LinkKind.SHORT)
     for kind, pattern in _PATHS:
         if match := pattern.match(path):
-            return TikTokLink(_clean(host, path), LinkKind(kind), match["id"], match.groupdict().get("user"))
+            return TikTokLink(_clean(host, path), kind, match["id"], match.groupdict().get("user"))
     return None
 
 
