@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import sys
 from collections.abc import Iterable
+from urllib.parse import quote
+
+# user:password@ in any URL (scheme://...), as proxies, Redis and database URLs carry them.
+_CREDENTIALS = re.compile(r"([a-z][a-z0-9+.-]*://)[^/\s@]+@", re.IGNORECASE)
 
 # Bound once per update (and per item once it is known), read by every log line of that request.
 _CONTEXT: contextvars.ContextVar[tuple[tuple[str, object], ...]] = contextvars.ContextVar("log_context", default=())
@@ -25,17 +30,26 @@ class _ContextFields(logging.Filter):
         return True
 
 
+def redact_credentials(text: str) -> str:
+    """Text (an error, a log line) with the user and password of every URL in it replaced: proxies and
+    database URLs carry them, and the libraries' error messages repeat them."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
 class RedactSecrets(logging.Filter):
-    """Replaces the bot token, proxy passwords and other secrets in the final message and traceback."""
+    """Replaces the bot token, proxy passwords and other secrets (as written and percent-encoded, as they
+    appear inside URLs) and every URL's credentials in the final message and traceback."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        forms = {form for secret in secrets if secret and len(secret) >= 4
+                 for form in (secret, quote(secret, safe=""), quote(secret))}
+        self._secrets = sorted(forms, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        return text
+        return redact_credentials(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.redact(record.getMessage())

@@ -31,6 +31,7 @@ from data import (
     safe_url,
     session_factory,
 )
+from data.logs import RedactSecrets
 from data.shared import LEASE_TTL, SharedState, create_state
 from handlers.i18n import create_i18n_core, translator
 from media_types import (
@@ -146,7 +147,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             producer=Producer(images=images, upload_limit=settings.upload_limit),
             failures=FailureReporter(bot=bot, ledger=ledger, translate=translate, admin_ids=settings.admin_ids,
                                      max_video_duration=settings.max_video_duration,
-                                     upload_limit=settings.upload_limit),
+                                     upload_limit=settings.upload_limit,
+                                     redact=RedactSecrets(settings.secrets()).redact),
         )
         deliveries = DeliveryQueue(
             state, concurrency=settings.max_concurrent_deliveries, private_limit=settings.max_user_queue_size,

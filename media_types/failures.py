@@ -23,8 +23,11 @@ log = logging.getLogger(__name__)
 
 class FailureReporter:
     def __init__(self, *, bot: Bot, ledger: Ledger, translate: Callable[[str], Translate],
-                 admin_ids: frozenset[int], max_video_duration: int, upload_limit: int) -> None:
+                 admin_ids: frozenset[int], max_video_duration: int, upload_limit: int,
+                 redact: Callable[[str], str]) -> None:
+        """`redact` scrubs secrets (the token, proxy and Redis passwords) from what an admin is sent."""
         self._bot = bot
+        self._redact = redact
         self._ledger = ledger
         self._translate = translate
         self._admin_ids = admin_ids
@@ -51,8 +54,10 @@ class FailureReporter:
             return
         detail = t(
             "admin-failure", request=job.request_id, link=html.escape(job.link),
-            stage=getattr(exc, "stage", None) or "-", proxy=html.escape(getattr(exc, "proxy", None) or "-"),
-            attempts=getattr(exc, "attempts", 0), error=html.escape(f"{type(exc).__name__}: {exc}"[:1500]),
+            stage=getattr(exc, "stage", None) or "-",
+            proxy=html.escape(self._redact(getattr(exc, "proxy", None) or "-")),
+            attempts=getattr(exc, "attempts", 0),
+            error=html.escape(self._redact(f"{type(exc).__name__}: {exc}")[:1500]),
         )
         with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
             await self._bot.send_message(job.user_id, detail)

@@ -3,6 +3,8 @@ localized message in media_types."""
 
 from __future__ import annotations
 
+from data.logs import redact_credentials
+
 
 class MediaError(Exception):
     """Base of every pipeline error. `retryable` errors may succeed on another attempt or proxy."""
@@ -11,7 +13,8 @@ class MediaError(Exception):
     reason = "error"
 
     def __init__(self, message: str = "") -> None:
-        super().__init__(message or self.reason)
+        # Library errors repeat the URLs they failed on, proxies' credentials included: never keep those.
+        super().__init__(redact_credentials(message) if message else self.reason)
         # Where it happened, filled in by the stage that gave up (shown to admins, and in logs).
         self.stage: str | None = None
         self.proxy: str | None = None

@@ -1,0 +1,169 @@
+"""Delivery jobs as plain data (variant, owner, JSON round trip, retry token) and the media cache's entries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from data import MediaKind, PipelineSettings, Platform, Repositories, Surface, create_engine, migrate, session_factory
+from media_types.cache import CachedItem, FileKind, MediaCache, SentFile, Variant
+from media_types.job import DeliveryJob, retry_token
+from pipeline import Platforms
+from tiktok_api import TikTokClient
+
+ITEM = "7312345678901234567"
+LINK = f"https://www.tiktok.com/@scout/video/{ITEM}"
+SHORT = "https://vm.tiktok.com/ZMabc123/"
+
+
+def job(surface: Surface = Surface.PRIVATE, **fields: Any) -> DeliveryJob:
+    return DeliveryJob(**{"platform": Platform.TIKTOK, "link": LINK, "surface": surface, "language": "en",
+                          "chat_id": 42, "user_id": 42, **fields})
+
+
+@pytest.mark.parametrize(
+    ("surface", "file_mode", "sound", "variant"),
+    [
+        (Surface.PRIVATE, False, False, Variant.MEDIA),
+        (Surface.PRIVATE, True, False, Variant.DOCUMENTS),
+        (Surface.GROUP, False, False, Variant.MEDIA),
+        (Surface.GROUP, True, False, Variant.DOCUMENTS),
+        (Surface.INLINE, False, False, Variant.MEDIA),
+        (Surface.INLINE, True, False, Variant.MEDIA),  # an inline message shows media, never files
+        (Surface.PRIVATE, False, True, Variant.MUSIC),
+        (Surface.PRIVATE, True, True, Variant.MUSIC),
+        (Surface.GROUP, True, True, Variant.MUSIC),
+        (Surface.INLINE, True, True, Variant.MUSIC),
+    ],
+)
+def test_variant_per_surface_mode_and_sound(surface: Surface, file_mode: bool, sound: bool, variant: Variant) -> None:
+    assert job(surface, file_mode=file_mode, sound=sound).variant is variant
+
+
+def test_owner_is_the_chat_else_the_user() -> None:
+    assert job(Surface.GROUP, chat_id=-100123, user_id=42).owner == -100123
+    assert job(Surface.INLINE, chat_id=None, user_id=42, inline_message_id="abc").owner == 42
+    with pytest.raises(ValueError, match="neither a chat nor a user"):
+        _ = job(chat_id=None, user_id=None).owner
+
+
+@pytest.mark.parametrize(
+    "original",
+    [
+        job(),
+        job(Surface.GROUP, chat_id=-100123, user_id=7, reply_to=15, file_mode=True),
+        job(Surface.INLINE, chat_id=None, user_id=7, inline_message_id="AgAAAPl", language="ru"),
+        job(sound=True, platform=Platform.INSTAGRAM, link="https://www.instagram.com/p/Cabc123/"),
+    ],
+    ids=["private", "group", "inline", "sound"],
+)
+def test_a_job_survives_the_task_queue_as_json(original: DeliveryJob) -> None:
+    message = json.loads(json.dumps(original.to_message()))
+    restored = DeliveryJob.from_message(message)
+    assert restored == original
+    assert isinstance(restored.platform, Platform) and isinstance(restored.surface, Surface)
+
+
+def test_every_job_gets_its_own_request_id() -> None:
+    assert len({job().request_id for _ in range(50)}) == 50
+
+
+@pytest.fixture
+async def platforms() -> AsyncIterator[Platforms]:
+    registry = Platforms([TikTokClient(PipelineSettings(_env_file=None))])
+    try:
+        yield registry
+    finally:
+        await registry.close()
+
+
+@pytest.mark.parametrize("link", [LINK, SHORT])
+async def test_retry_token_stands_for_the_jobs_link(platforms: Platforms, link: str) -> None:
+    token = retry_token(job(link=link), platforms)
+    assert token is not None and ":" not in token and len(token.encode()) <= 64
+    original, restored = platforms.link(Platform.TIKTOK, link), platforms.from_token(Platform.TIKTOK, token)
+    assert original is not None and restored is not None
+    assert (restored.item_id, restored.token) == (original.item_id, token)
+    if original.item_id is None:  # a short link must be followed again: the very same one
+        assert restored.url == original.url
+
+
+async def test_a_sound_job_has_no_retry_token(platforms: Platforms) -> None:
+    assert retry_token(job(sound=True), platforms) is None
+
+
+@pytest.mark.parametrize("forged", [
+    f"https://evil.example/@user/video/{ITEM}",
+    f"https://tiktok.com.evil.example/@user/video/{ITEM}",
+    "https://www.tiktok.com/@user",
+    "not a link",
+])
+async def test_a_forged_link_has_no_retry_token(platforms: Platforms, forged: str) -> None:
+    assert retry_token(job(link=forged), platforms) is None
+
+
+GALLERY = CachedItem(
+    kind=MediaKind.IMAGES, url=LINK, description="Sunset <3 & friends", has_music=True,
+    files=(SentFile(FileKind.PHOTO, "P1"), SentFile(FileKind.VIDEO, "V2"), SentFile(FileKind.DOCUMENT, "D3")),
+)
+
+
+@pytest.mark.parametrize("item", [
+    GALLERY,
+    CachedItem(kind=MediaKind.VIDEO, url=LINK, files=(SentFile(FileKind.VIDEO, "V1"),)),
+    CachedItem(kind=MediaKind.MUSIC, url=LINK, files=(SentFile(FileKind.AUDIO, "A1"),)),
+    CachedItem(kind=MediaKind.VIDEO, url=LINK),
+])
+def test_a_cached_item_round_trips_through_json(item: CachedItem) -> None:
+    assert CachedItem.from_json(json.loads(json.dumps(item.to_json()))) == item
+
+
+def test_pages_are_the_photos_and_clips_in_order() -> None:
+    assert [page.file_id for page in GALLERY.pages] == ["P1", "V2"]
+
+
+META = {"kind": "video", "url": LINK, "description": "", "has_music": False}
+
+
+@pytest.mark.parametrize("entries", [
+    [],
+    [{"type": "video", "file_id": "V1"}],  # no meta entry first
+    [{"meta": {**META, "kind": "gif"}}],  # a kind this version does not know
+    [{"meta": META}, {"type": "sticker", "file_id": "S1"}],  # nor this file kind
+    [{"meta": {"kind": "video", "url": LINK}}],  # fields missing
+    [{"meta": META}, {"file_id": "V1"}],
+    [{"meta": META}, "V1"],
+    None,
+    "garbage",
+])
+def test_an_unreadable_entry_is_none(entries: Any) -> None:
+    assert CachedItem.from_json(entries) is None
+
+
+@pytest.fixture
+async def repositories(tmp_path: Path) -> AsyncIterator[Repositories]:
+    engine = create_engine(f"sqlite:///{tmp_path}/db.sqlite3")
+    await migrate(engine)
+    try:
+        yield Repositories(session_factory(engine))
+    finally:
+        await engine.dispose()
+
+
+async def test_the_media_cache_keeps_items_per_variant_until_dropped(repositories: Repositories) -> None:
+    cache = MediaCache(repositories)
+    await cache.put(Platform.TIKTOK, ITEM, Variant.MEDIA, GALLERY)
+    assert await cache.get(Platform.TIKTOK, ITEM) == GALLERY
+    assert await cache.get(Platform.TIKTOK, ITEM, Variant.DOCUMENTS) is None
+    assert await cache.get(Platform.INSTAGRAM, ITEM) is None
+    await cache.drop(Platform.TIKTOK, ITEM, Variant.MEDIA)
+    assert await cache.get(Platform.TIKTOK, ITEM) is None
+
+
+async def test_the_media_cache_reads_an_unreadable_entry_as_missing(repositories: Repositories) -> None:
+    await repositories.media_cache.put(Platform.TIKTOK, ITEM, Variant.MEDIA, [{"meta": {**META, "kind": "gif"}}])
+    assert await MediaCache(repositories).get(Platform.TIKTOK, ITEM) is None
