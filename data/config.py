@@ -212,6 +212,7 @@ class RedisSettings(EnvSettings):
 
 class ObservabilitySettings(LoggingSettings):
     metrics_port: int | None = Field(None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"  # only this machine by default; 0.0.0.0 for a scraper in another container
 
 
 class Settings(TelegramSettings, StorageSettings, FairnessSettings, WebhookSettings, RedisSettings,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from data.config import ConfigError
+from data.logs import redact_credentials
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _ASYNC_DRIVERS = {"postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
@@ -23,7 +24,7 @@ def normalize_db_url(url: str) -> str:
     """Add the async driver to postgres://, postgresql:// and sqlite:// URLs; leave explicit drivers alone."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise ConfigError(f"DB_URL: not a database URL: {url!r}")
+        raise ConfigError("DB_URL: not a database URL (expected scheme://[user:password@]host/database)")
     return f"{_ASYNC_DRIVERS.get(scheme, scheme)}://{rest}"
 
 
@@ -33,7 +34,7 @@ def create_engine(url: str) -> AsyncEngine:
         # A ping before each checkout survives server restarts; SQLite is a file, nothing to ping.
         engine = create_async_engine(normalized, pool_pre_ping=not normalized.startswith("sqlite"))
     except (ArgumentError, ImportError, ValueError) as exc:
-        raise ConfigError(f"DB_URL: {exc}") from None
+        raise ConfigError(f"DB_URL: {redact_credentials(str(exc))}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Enum, Gauge, Histogram
 
 DELIVERIES = Counter(
     "bot_deliveries_total", "Requests finished, by outcome (ok, cache_hit or the error reason).",
@@ -18,3 +18,5 @@ CACHE_HITS = Counter("bot_media_cache_hits_total", "Items sent again by Telegram
 QUEUE_DEPTH = Gauge("bot_queue_depth", "Delivery requests by state.", ["state"])
 REJECTED = Counter("bot_requests_rejected_total", "Requests refused before any work.", ["reason"])
 TELEGRAM_WAITS = Counter("bot_telegram_retry_after_total", "429 answers from Telegram that were waited out.")
+PROXY_STATE = Enum("bot_proxy_state", "Each proxy's health (host:port only).", ["proxy"],
+                   states=["healthy", "rested", "benched", "probing"])

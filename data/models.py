@@ -139,3 +139,13 @@ class BroadcastRecipient(Base):
     )
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     status: Mapped[RecipientStatus] = mapped_column(_enum(RecipientStatus, "recipient_status"))
+
+
+class BotState(Base):
+    """A small fact every replica shares (e.g. the fingerprint of the webhook last set)."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(512))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -18,6 +18,7 @@ from data.models import BroadcastStatus
 from media_types import ImageProcessor
 from media_types.broadcast import Broadcaster
 from media_types.charts import render_daily_chart
+from pipeline import Platforms
 
 
 class IsAdmin(Filter):
@@ -35,7 +36,8 @@ def _counts(values: dict[str, int] | list[tuple[str, int]]) -> str:
     return html.escape(", ".join(f"{name} {count}" for name, count in items)) or "—"
 
 
-async def stats(message: Message, repositories: Repositories, images: ImageProcessor, i18n: I18nContext) -> None:
+async def stats(message: Message, repositories: Repositories, images: ImageProcessor, platforms: Platforms,
+                i18n: I18nContext) -> None:
     await repositories.downloads.flush()
     figures = await repositories.stats.collect()
     await message.answer(i18n.get(
@@ -43,7 +45,7 @@ async def stats(message: Message, repositories: Repositories, images: ImageProce
         day=figures.downloads["24h"], week=figures.downloads["7d"], month=figures.downloads["30d"],
         total=figures.downloads["all"], platforms=_counts(figures.by_platform), kinds=_counts(figures.by_kind),
         hits=round(figures.cache_hit_ratio * 100), errors=_counts(figures.top_errors),
-    ))
+    ) + "\n" + i18n.get("admin-proxies", states=html.escape("\n" + "\n".join(platforms.proxy_reports()))))
     points = [(day.strftime("%d.%m"), count) for day, count in figures.daily]
     chart = await images.render(render_daily_chart, points, i18n.get("admin-chart-title"))
     await message.answer_photo(BufferedInputFile(chart, "downloads.png"))

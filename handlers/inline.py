@@ -17,7 +17,7 @@ from aiogram.types import (
 from aiogram_i18n import I18nContext
 
 from data import MediaKind, Platform, Surface
-from handlers.requests import submit
+from handlers.requests import allowed, submit
 from media_types import (
     CachedItem,
     Deliverer,
@@ -25,6 +25,7 @@ from media_types import (
     DeliveryTasks,
     InlineMode,
     MediaCache,
+    SpamGuard,
     caption,
     loading_keyboard,
     music_keyboard,
@@ -83,7 +84,7 @@ def _cached_result(platform: Platform, item_id: str, item: CachedItem,
 
 
 async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, tasks: DeliveryTasks,
-                         platforms: Platforms, i18n: I18nContext, bot: Bot) -> None:
+                         platforms: Platforms, spam: SpamGuard, i18n: I18nContext, bot: Bot) -> None:
     """Telegram reports the chosen result (inline feedback must be on: /setinlinefeedback in @BotFather)."""
     links = platforms.find_links(result.query)
     if not links or result.inline_message_id is None:
@@ -94,7 +95,7 @@ async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, tasks
     )
     if result.result_id.startswith(f"{CACHED}:"):
         await deliverer.record_inline_hit(job, result.result_id.rsplit(":", 1)[1])
-    else:
+    elif await allowed(spam, result.from_user.id, 1, bot, None, i18n, inline_message_id=result.inline_message_id):
         await submit([job], tasks, platforms, bot, i18n)
 
 

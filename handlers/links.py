@@ -26,6 +26,14 @@ def message_urls(message: Message) -> tuple[str | None, list[str]]:
     return text, [entity.url for entity in entities if entity.type == "text_link" and entity.url]
 
 
+def sender_id(message: Message) -> int:
+    """Who the spam guard counts: the chat a message was sent on behalf of (an anonymous admin, a channel,
+    a linked channel), whose messages all come from one shared service user; else the user."""
+    if message.sender_chat is not None:
+        return message.sender_chat.id
+    return message.from_user.id if message.from_user is not None else message.chat.id
+
+
 class HasLinks(Filter):
     """Passes messages with at least one supported link, handing the links to the handler."""
 
@@ -50,8 +58,7 @@ async def deliver_links(
     message: Message, links: list[FoundLink], tasks: DeliveryTasks,
     spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot, platforms: Platforms,
 ) -> None:
-    sender = message.from_user.id if message.from_user else message.chat.id
-    if not await allowed(spam, sender, len(links), bot, message.chat.id, i18n):
+    if not await allowed(spam, sender_id(message), len(links), bot, message.chat.id, i18n):
         return
     user_id = message.from_user.id if message.from_user else None
     jobs = _jobs(links, message.chat.id, message.chat.type, user_id, message.message_id, chat_settings, i18n)

@@ -26,6 +26,10 @@ async def send_sound(
     spam: SpamGuard, chat_settings: Chat | None, i18n: I18nContext, bot: Bot, platforms: Platforms,
 ) -> None:
     platform = Platform(callback_data.platform)
+    link = platforms.link(platform, platforms.item_url(platform, callback_data.item_id))
+    if link is None or link.item_id != callback_data.item_id:  # forged, or from a version with other ids
+        await callback.answer(i18n.get("button-stale"))
+        return
     message = callback.message if isinstance(callback.message, Message) else None
     if message is None:
         # Under an inline message there is no chat to answer in: the sound goes to the user's private chat,
@@ -42,7 +46,7 @@ async def send_sound(
     if not await allowed(spam, callback.from_user.id, 1, bot, chat_id, i18n):
         return
     job = DeliveryJob(
-        platform=platform, link=platforms.item_url(platform, callback_data.item_id), surface=surface,
+        platform=platform, link=link.url, surface=surface,
         language=i18n.locale, chat_id=chat_id, user_id=callback.from_user.id, reply_to=reply_to, sound=True,
     )
     await submit([job], tasks, platforms, bot, i18n)

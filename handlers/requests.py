@@ -21,22 +21,26 @@ log = logging.getLogger(__name__)
 
 
 async def allowed(spam: SpamGuard, sender_id: int, links: int, bot: Bot, chat_id: int | None,
-                  i18n: I18nContext) -> bool:
-    """False for a muted sender; the message that crosses the line gets one notice."""
+                  i18n: I18nContext, *, inline_message_id: str | None = None) -> bool:
+    """False for a muted sender; in a chat the message that crosses the line gets one notice, and an inline
+    message always says why it will not load."""
     verdict = await spam.check(sender_id, links)
-    if verdict is Verdict.MUTED_NOW and chat_id is not None:
-        try:
-            await bot.send_message(chat_id, i18n.get("spam-muted", seconds=round(spam.mute_seconds)))
-        except (TelegramBadRequest, TelegramForbiddenError) as exc:
-            log.info("could not tell %s about the mute: %s", chat_id, exc.message)
+    text = i18n.get("spam-muted", seconds=round(spam.mute_seconds))
+    try:
+        if verdict is Verdict.MUTED_NOW and chat_id is not None:
+            await bot.send_message(chat_id, text)
+        elif verdict is not Verdict.ALLOW and inline_message_id is not None:
+            await bot.edit_message_caption(inline_message_id=inline_message_id, caption=text)
+    except (TelegramBadRequest, TelegramForbiddenError) as exc:
+        log.info("could not tell %s about the mute: %s", sender_id, exc.message)
     return verdict is Verdict.ALLOW
 
 
 async def submit(jobs: list[DeliveryJob], tasks: DeliveryTasks, platforms: Platforms, bot: Bot,
                  i18n: I18nContext) -> None:
     """Submit every job the chat's quota admits (in one process they run here, concurrently; with Redis
-    they go to the workers); a refused one gets a retry button in private chats and nothing in groups (it
-    is counted and logged)."""
+    they go to the workers); a refused one gets a retry button in private chats, a note in its inline
+    message, and nothing in groups (it is counted and logged)."""
     admitted = []
     request_ids = REQUEST_IDS.get()
     for asked in jobs:
@@ -46,18 +50,22 @@ async def submit(jobs: list[DeliveryJob], tasks: DeliveryTasks, platforms: Platf
             continue
         log.info("request %s for %s refused: %s", job.request_id, job.link,
                  "shutting down" if tasks.closing else "too many in flight")
-        if job.surface is Surface.PRIVATE and job.chat_id is not None:
+        if job.surface is not Surface.GROUP:
             await _refuse(job, tasks, platforms, bot, i18n)
     await asyncio.gather(*(tasks.submit(job) for job in admitted))
 
 
 async def _refuse(job: DeliveryJob, tasks: DeliveryTasks, platforms: Platforms, bot: Bot,
                   i18n: I18nContext) -> None:
-    token = retry_token(job, platforms)
-    keyboard = retry_keyboard(job.platform.value, token, i18n.get) if token else None
-    text = i18n.get("shutdown-retry" if tasks.closing else "queue-full")
-    reply = ReplyParameters(message_id=job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
     try:
+        if job.inline_message_id is not None:
+            text = i18n.get("shutdown-retry" if tasks.closing else "inline-queue-full")
+            await bot.edit_message_caption(inline_message_id=job.inline_message_id, caption=text)
+            return
+        token = retry_token(job, platforms)
+        keyboard = retry_keyboard(job.platform.value, token, i18n.get) if token else None
+        text = i18n.get("shutdown-retry" if tasks.closing else "queue-full")
+        reply = ReplyParameters(message_id=job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
         await bot.send_message(job.owner, text, reply_markup=keyboard, reply_parameters=reply)
     except (TelegramBadRequest, TelegramForbiddenError) as exc:
         log.info("could not refuse request %s: %s", job.request_id, exc.message)

@@ -23,6 +23,7 @@ from pipeline import (
     VideoFormat,
     host_of,
     int_or_none,
+    rank_formats,
     run_stage,
 )
 
@@ -63,7 +64,8 @@ def _formats(info: dict[str, Any]) -> tuple[VideoFormat, ...]:
         VideoFormat(media=MediaRequest(f["url"], REFERER, int_or_none(f.get("filesize"))),
                     codec=str(f.get("vcodec") or "h264").split(".")[0].replace("avc1", "h264"),
                     width=int_or_none(f.get("width")), height=int_or_none(f.get("height")),
-                    bitrate=int_or_none(f.get("tbr")), format_id=str(f.get("format_id", "")))
+                    bitrate=int_or_none(f.get("tbr")), format_id=str(f.get("format_id", "")),
+                    has_audio=f.get("acodec") != "none")
         for f in info.get("formats") or []
         if f.get("url") and f.get("vcodec") != "none" and is_media_host(host_of(f["url"]))
     )
@@ -87,7 +89,7 @@ def _video(item: ItemRef, info: dict[str, Any]) -> Video:
 def _entry(info: dict[str, Any]) -> GalleryEntry | None:
     """A carousel entry: a clip (its best H.264 format) or a picture (its largest version)."""
     if formats := _formats(info):
-        best = max(formats, key=lambda f: ((f.width or 0) * (f.height or 0), f.bitrate or 0))
+        best = rank_formats(formats, None)[0]
         return GalleryEntry(EntryKind.VIDEO, best.media, best.width, best.height, int_or_none(info.get("duration")))
     picture = _best_picture(info)
     if picture is None:

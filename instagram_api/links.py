@@ -13,7 +13,8 @@ from pipeline import ItemRef, LinkRules, in_domains, links_in_message, split_all
 PAGE_HOSTS = frozenset({"instagram.com", "www.instagram.com", "m.instagram.com"})
 MEDIA_DOMAINS = ("cdninstagram.com", "fbcdn.net")
 
-_CODE = r"(?P<code>[A-Za-z0-9_-]{5,64})"
+# Post codes are 11 characters, private posts' longer; 48 keeps every button's data within 64 bytes.
+_CODE = r"(?P<code>[A-Za-z0-9_-]{5,48})"
 _POST = re.compile(rf"^/(?:[A-Za-z0-9._]{{1,30}}/)?(?P<kind>p|reels?|tv)/{_CODE}/?$")
 _SHARE = re.compile(rf"^/share/(?:(?P<kind>p|reels?|tv)/)?{_CODE}/?$")
 

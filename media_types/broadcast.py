@@ -13,17 +13,25 @@ import time
 from collections.abc import Callable
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import Message
 
 from data import Repositories, keys
-from data.models import BroadcastStatus, RecipientStatus
+from data.models import Broadcast, BroadcastStatus, RecipientStatus
 from data.shared import SharedState
 from media_types.texts import Translate
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 3.0  # seconds between edits of the admin's progress message
+RETRY_TEMPORARY = (3.0, 60.0, 300.0)  # seconds before each new try of a recipient that failed for now
 ADOPT_EVERY = 60.0  # seconds between looks for running broadcasts that no process runs
 
 
@@ -94,8 +102,12 @@ class Broadcaster:
         total = await broadcasts.audience() + sum((await broadcasts.progress(broadcast_id)).values())
         status = await self._bot.send_message(admin_chat_id, t("broadcast-progress", done=0, total=total))
         last_edit = time.monotonic()
+        later = Deferred()
         while not self._stopping.is_set():
-            batch = await broadcasts.next_recipients(broadcast_id)
+            batch = [chat_id for chat_id in await broadcasts.next_recipients(broadcast_id) if later.ready(chat_id)]
+            if not batch and later.waiting:
+                await later.wait(self._stopping)
+                continue
             if not batch:
                 await broadcasts.set_status(broadcast_id, BroadcastStatus.DONE, only_from=BroadcastStatus.RUNNING)
                 counts = await broadcasts.progress(broadcast_id)
@@ -106,21 +118,41 @@ class Broadcaster:
             for chat_id in batch:
                 if self._stopping.is_set():
                     break
-                if await broadcasts.claim(broadcast_id, chat_id):
-                    outcome = await self._copy(broadcast.source_chat_id, broadcast.source_message_id, chat_id)
-                    await broadcasts.finish(broadcast_id, chat_id, outcome)
+                await self._send_one(broadcast, chat_id, later)
                 if time.monotonic() - last_edit > PROGRESS_EVERY:
                     done = sum((await broadcasts.progress(broadcast_id)).values())
                     await self._edit(status, t("broadcast-progress", done=done, total=total))
                     last_edit = time.monotonic()
         log.info("broadcast %s paused for shutdown; it resumes at the next start", broadcast_id)
 
-    async def _copy(self, from_chat_id: int, message_id: int, chat_id: int) -> RecipientStatus:
+    async def _send_one(self, broadcast: Broadcast, chat_id: int, later: Deferred) -> None:
+        """Claim the recipient, copy, write the outcome down; a temporary failure gives the claim back for a
+        later try, and so does a stop in the middle of the copy."""
+        broadcasts = self._repositories.broadcasts
+        if not await broadcasts.claim(broadcast.id, chat_id):
+            return
+        try:
+            outcome = await self._copy(broadcast.source_chat_id, broadcast.source_message_id, chat_id)
+        except asyncio.CancelledError:
+            await asyncio.shield(broadcasts.release(broadcast.id, chat_id))
+            raise
+        if outcome is None and later.again(chat_id):
+            await broadcasts.release(broadcast.id, chat_id)
+        else:
+            later.settled(chat_id)
+            await broadcasts.finish(broadcast.id, chat_id, outcome or RecipientStatus.FAILED)
+
+    async def _copy(self, from_chat_id: int, message_id: int, chat_id: int) -> RecipientStatus | None:
+        """The recipient's outcome, or None for a temporary error (network, Telegram's 5xx, a 429 that
+        outlasted the waits): worth another try later."""
         try:
             await self._bot.copy_message(chat_id, from_chat_id, message_id)
         except TelegramForbiddenError:
             await self._repositories.chats.mark_blocked(chat_id, "private" if chat_id > 0 else "group")
             return RecipientStatus.BLOCKED
+        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
+            log.info("broadcast copy to %s failed for now: %s", chat_id, exc)
+            return None
         except TelegramAPIError as exc:
             log.info("broadcast copy to %s failed: %s", chat_id, exc)
             return RecipientStatus.FAILED
@@ -129,3 +161,38 @@ class Broadcaster:
     async def _edit(self, message: Message, text: str) -> None:
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_text(text)
+
+
+class Deferred:
+    """Recipients whose copy failed for now, each with the time of its next try; after the last of
+    RETRY_TEMPORARY it counts as failed."""
+
+    def __init__(self) -> None:
+        self._tries: dict[int, int] = {}
+        self._not_before: dict[int, float] = {}
+
+    @property
+    def waiting(self) -> bool:
+        return bool(self._not_before)
+
+    def ready(self, chat_id: int) -> bool:
+        return time.monotonic() >= self._not_before.get(chat_id, 0.0)
+
+    def settled(self, chat_id: int) -> None:
+        """The recipient's outcome is written down: nothing more to wait for."""
+        self._not_before.pop(chat_id, None)
+
+    def again(self, chat_id: int) -> bool:
+        """Schedule one more try; False when the recipient had all its tries."""
+        tries = self._tries.get(chat_id, 0)
+        if tries >= len(RETRY_TEMPORARY):
+            return False
+        self._tries[chat_id] = tries + 1
+        self._not_before[chat_id] = time.monotonic() + RETRY_TEMPORARY[tries]
+        return True
+
+    async def wait(self, stopping: asyncio.Event) -> None:
+        """Until the next recipient's try is due (or the broadcast is stopped)."""
+        delay = max(0.0, min(self._not_before.values()) - time.monotonic())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), timeout=delay)

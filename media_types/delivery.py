@@ -93,8 +93,11 @@ class Deliverer:
             else:
                 sent = await self._producer.media(client, item, session, sender)
         await self._state.put(keys.delivered(job.request_id), "1")
-        await self._cache.put(job.platform, item.item_id, job.variant, sent)
-        return sent.kind
+        if sent.whole:
+            await self._cache.put(job.platform, item.item_id, job.variant, sent.item)
+        else:
+            log.info("%s was shown in part and is not cached; the next request fetches it whole", item.item_id)
+        return sent.item.kind
 
     async def _send_cached(self, job: DeliveryJob, sender: Sender, item: ItemRef) -> bool:
         """True when sent by file ids; False when the item is not cached, or Telegram no longer knows its

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 from aiogram.types import BufferedInputFile, FSInputFile
 
@@ -35,20 +37,25 @@ log = logging.getLogger(__name__)
 MAX_COVER_BYTES = 20 * 1024 * 1024
 
 
+class Produced(NamedTuple):
+    item: CachedItem
+    whole: bool  # False when the surface took only part of the post: not worth caching
+
+
 class Producer:
     def __init__(self, *, images: ImageProcessor, upload_limit: int) -> None:
         self._images = images
         self._upload_limit = upload_limit
 
-    async def media(self, client: MediaClient, item: ItemRef, session: ProxySession, sender: Sender) -> CachedItem:
+    async def media(self, client: MediaClient, item: ItemRef, session: ProxySession, sender: Sender) -> Produced:
         media = await client.extract(item, session)
         with tempfile.TemporaryDirectory(prefix="delivery-") as workdir:
             if isinstance(media, Video):
-                return await self._video(client, media, session, sender, Path(workdir))
+                return Produced(await self._video(client, media, session, sender, Path(workdir)), whole=True)
             return await self._gallery(client, media, session, sender, Path(workdir))
 
     async def music(self, client: MediaClient, item: ItemRef, session: ProxySession,
-                    sender: Sender) -> CachedItem:
+                    sender: Sender) -> Produced:
         media = await client.extract(item, session)
         music = media.music
         if music is None or music.media is None:
@@ -61,7 +68,7 @@ class Producer:
                 return await sender.audio(StreamedUpload(stream, f"{_file_title(music.title)}.mp3"), meta)
 
             sent = await client.stream(music.media, session, upload, max_bytes=self._upload_limit)
-        return CachedItem(MediaKind.MUSIC, item.url, files=(sent,))
+        return Produced(CachedItem(MediaKind.MUSIC, item.url, files=(sent,)), whole=True)
 
     async def _video(self, client: MediaClient, video: Video, session: ProxySession, sender: Sender,
                      workdir: Path) -> CachedItem:
@@ -85,7 +92,7 @@ class Producer:
         return post.with_files((sent,))
 
     async def _gallery(self, client: MediaClient, gallery: Gallery, session: ProxySession, sender: Sender,
-                       workdir: Path) -> CachedItem:
+                       workdir: Path) -> Produced:
         """Pictures (and clips) in order. Photos Telegram would refuse are converted or sent as files."""
         files = await client.download_gallery(gallery, workdir, session, max_bytes=self._upload_limit)
         uploads: list[Upload]
@@ -98,7 +105,8 @@ class Producer:
             )))
         has_music = gallery.music is not None and gallery.music.media is not None
         post = CachedItem(MediaKind.IMAGES, gallery.item.url, gallery.description, has_music)
-        return post.with_files(await sender.gallery(gallery.item.item_id, post, uploads))
+        sent = await sender.gallery(gallery.item.item_id, post, uploads)
+        return Produced(post.with_files(sent), whole=len(sent) == len(uploads))
 
     async def _prepared(self, kind: EntryKind, path: Path, workdir: Path, item_id: str) -> Upload:
         """A clip goes as a video; a picture as a photo Telegram accepts, or as a document."""
@@ -117,8 +125,8 @@ class Producer:
         try:
             file = await client.download(cover, workdir / "cover", session, max_bytes=MAX_COVER_BYTES)
             data = await self._images.make_thumbnail(file.path)
-        except MediaError as exc:
-            log.info("no thumbnail: %s", exc)
+        except (MediaError, OSError, BrokenExecutor) as exc:  # a crashed image worker or a full disk included
+            log.info("no thumbnail: %s: %s", type(exc).__name__, exc)
             return None
         return BufferedInputFile(data, "thumbnail.jpg") if data else None
 

@@ -10,12 +10,12 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
-from aiohttp_socks import ProxyConnector
+from aiohttp_socks import ProxyConnectionError, ProxyConnector, ProxyError, ProxyTimeoutError
 
-from pipeline.errors import InvalidLinkError, NetworkError, TooLargeError
+from pipeline.errors import InvalidLinkError, NetworkError, ProxyUnreachableError, TooLargeError
 from pipeline.http import redirect_target, status_error
 from pipeline.models import MediaRequest
-from pipeline.urls import host_of, require_allowed
+from pipeline.urls import host_of, require_allowed, scheme_of
 
 CHUNK = 64 * 1024
 MAX_REDIRECTS = 3
@@ -77,13 +77,16 @@ class CdnClient:
             require_allowed(url, allowed)
             try:
                 response = await session.get(url, headers=headers, proxy=proxy_argument, allow_redirects=False)
+            except (aiohttp.ClientProxyConnectionError, aiohttp.ClientHttpProxyError, ProxyError, ProxyTimeoutError,
+                    ProxyConnectionError) as exc:
+                raise ProxyUnreachableError(f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 raise NetworkError(f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
             target = redirect_target(url, response.status, response.headers.get("Location"))
             if target is not None:
                 response.release()
-                if host_of(target) != host_of(url):
-                    headers.pop("Cookie", None)
+                if host_of(target) != host_of(url) or scheme_of(target) != scheme_of(url):
+                    headers.pop("Cookie", None)  # cookies never follow a hop to another host or scheme
                 url = target
                 continue
             try:

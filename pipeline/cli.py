@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data import Platform
+from data.logs import redact_credentials
 from pipeline.client import MediaClient
 from pipeline.errors import MediaError
 from pipeline.links import Link
@@ -72,6 +73,9 @@ class Fetcher:
                 return self._report(await self._fetch(raw, client, link), started)
             except MediaError as exc:
                 return self._report(Outcome(raw, FAILED, link.item_id, f"{exc.reason}: {exc}"), started)
+            except OSError as exc:  # this item's disk trouble (full, a rename race) fails this item, not the run
+                detail = f"disk: {type(exc).__name__}: {redact_credentials(str(exc))}"
+                return self._report(Outcome(raw, FAILED, link.item_id, detail), started)
 
     async def _fetch(self, raw: str, client: MediaClient, link: Link) -> Outcome:
         session = client.session()
@@ -127,6 +131,8 @@ async def run_fetch(args: argparse.Namespace, platforms: Platforms) -> int:
         outcomes = await asyncio.gather(*(fetcher.fetch(raw, platforms.parse(raw), platforms) for raw in sources))
     finally:
         await platforms.close()
+    if args.verbose:
+        print("\nproxies:", *platforms.proxy_reports(), sep="\n  ")
     return _summarize(outcomes)
 
 

@@ -129,7 +129,8 @@ class MediaClient(ABC):
             )
             return DownloadedFile(destination, size)
 
-        return await run_stage("download", self._download_budget, session, fetch, subject=short_url(media.url))
+        return await run_stage("download", self._download_budget, session, fetch, subject=short_url(media.url),
+                               media=True)
 
     async def stream(
         self, media: MediaRequest, session: ProxySession, consume: Callable[[MediaStream], Awaitable[T]],
@@ -144,7 +145,8 @@ class MediaClient(ABC):
                                       allowed=self.links.is_media_host) as stream:
                 return await consume(stream)
 
-        return await run_stage("download", self._download_budget, session, attempt, subject=short_url(media.url))
+        return await run_stage("download", self._download_budget, session, attempt, subject=short_url(media.url),
+                               media=True)
 
     async def stream_video(
         self, video: Video, session: ProxySession, consume: Callable[[VideoFormat, MediaStream], Awaitable[T]],

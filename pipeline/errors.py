@@ -82,11 +82,19 @@ class NetworkError(MediaError):
     reason = "network"
 
 
+class ProxyUnreachableError(NetworkError):
+    """The proxy itself could not be reached (refused, timed out, 407, its own 5xx): the platform was never
+    asked. Another proxy is tried at once, without using up the stage's budget."""
+
+    reason = "proxy"
+
+
+
 def error_for(reason: str, message: str = "") -> MediaError:
     """The typed error a reason names (another process's failure, passed on by reason)."""
     kinds = {kind.reason: kind for kind in (
         ItemDeletedError, ItemUnderReviewError, ItemPrivateError, RegionBlockedError, LoginRequiredError,
         ClassifiedContentError, TooLongError, TooLargeError, InvalidLinkError, UnsupportedError, RateLimitedError,
-        NetworkError,
+        NetworkError, ProxyUnreachableError,
     )}
     return kinds.get(reason, MediaError)(message or reason)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from yt_dlp import YoutubeDL
-from yt_dlp.networking.exceptions import HTTPError, TransportError
+from yt_dlp.networking.exceptions import HTTPError, ProxyError, TransportError
 from yt_dlp.utils import DownloadError, ExtractorError
 
 from pipeline.errors import (
@@ -24,9 +24,11 @@ from pipeline.errors import (
     LoginWallError,
     MediaError,
     NetworkError,
+    ProxyUnreachableError,
     RateLimitedError,
     UnsupportedError,
 )
+from pipeline.http import curl_proxy_failure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -77,7 +79,7 @@ class YtDlpExtractor:
         try:
             return function(self._youtube_dl(proxy), *args)
         except (ExtractorError, DownloadError) as exc:
-            raise classify(exc) from None
+            raise classify(exc, proxied=proxy is not None) from None
 
     def _youtube_dl(self, proxy: str | None) -> YoutubeDL:
         cache = self._local.__dict__.setdefault("by_proxy", {})
@@ -87,15 +89,18 @@ class YtDlpExtractor:
         return cache[proxy]
 
 
-def classify(exc: BaseException) -> MediaError:  # noqa: PLR0911 - one answer per kind of failure
+def classify(exc: BaseException, *, proxied: bool = False) -> MediaError:  # noqa: PLR0911 - one per kind
     """yt-dlp's exception -> our typed error: login walls are permanent, HTTP and transport failures
-    are transient."""
+    are transient, and a proxy that could not be reached is said so."""
     cause = getattr(exc, "cause", None) or (getattr(exc, "exc_info", None) or (None, None))[1]
     message = str(getattr(exc, "orig_msg", exc)).split(" See https://curl.se/")[0]
     if isinstance(cause, HTTPError):
         if cause.status == 404:
             return ItemDeletedError(f"HTTP 404: {message}")
-        return (RateLimitedError if cause.status == 429 else NetworkError)(f"HTTP {cause.status}: {message}")
+        kind = RateLimitedError if cause.status in (403, 429) else NetworkError
+        return kind(f"HTTP {cause.status}: {message}")
+    if proxied and (isinstance(cause, ProxyError) or curl_proxy_failure(message)):
+        return ProxyUnreachableError(message)
     if isinstance(cause, TransportError):
         return NetworkError(message)
     lowered = message.lower()

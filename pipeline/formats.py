@@ -11,7 +11,8 @@ COMPARABLE_HEIGHT = 0.7
 
 
 def rank_formats(formats: tuple[VideoFormat, ...], max_bytes: int | None) -> list[VideoFormat]:
-    """Playable formats that may fit, best first: the sharpest H.264 unless an H.265 is clearly sharper."""
+    """Playable formats that may fit, best first: with sound if any has it, then the sharpest H.264 unless an
+    H.265 is clearly sharper."""
     fitting = [
         f for f in formats
         if f.codec.lower() not in UNPLAYABLE_CODECS and (max_bytes is None or (f.media.size or 0) <= max_bytes)
@@ -24,8 +25,8 @@ def rank_formats(formats: tuple[VideoFormat, ...], max_bytes: int | None) -> lis
 
     best_height = max(f.height or 0 for f in fitting)
 
-    def preference(f: VideoFormat) -> tuple[bool, tuple[int, int, int]]:
+    def preference(f: VideoFormat) -> tuple[bool, bool, tuple[int, int, int]]:
         comparable_h264 = f.is_h264 and (f.height or 0) >= COMPARABLE_HEIGHT * best_height
-        return comparable_h264, quality(f)
+        return f.has_audio, comparable_h264, quality(f)
 
     return sorted(fitting, key=preference, reverse=True)

@@ -17,6 +17,7 @@ from pipeline.errors import (
     InvalidLinkError,
     MediaError,
     NetworkError,
+    ProxyUnreachableError,
     RateLimitedError,
 )
 from pipeline.urls import host_of, require_allowed
@@ -36,10 +37,21 @@ def curl_proxy(proxy: str | None) -> str | None:
 
 
 def status_error(status: int, url_host: str | None) -> MediaError:
-    """The typed error for an HTTP failure status; all of these may pass on another proxy or attempt."""
-    if status == 429:
-        return RateLimitedError(f"HTTP 429 from {url_host}")
+    """The typed error for an HTTP failure status; all of these may pass on another proxy or attempt. 403
+    and 429 mean the platform refuses this proxy for now."""
+    if status in (403, 429):
+        return RateLimitedError(f"HTTP {status} from {url_host}")
     return NetworkError(f"HTTP {status} from {url_host}")
+
+
+# curl's own words for "the proxy could not be reached": couldn't resolve proxy (5), couldn't connect (7,
+# through a proxy every connection goes to the proxy), proxy handshake (97), and a refused CONNECT (407, 5xx).
+_CURL_PROXY_FAILURES = ("curl: (5)", "curl: (7)", "curl: (97)", "CONNECT tunnel failed", " over proxy ")
+
+
+def curl_proxy_failure(message: str) -> bool:
+    """Whether a curl error (ours, or yt-dlp's through curl_cffi) says the proxy itself failed."""
+    return any(sign in message for sign in _CURL_PROXY_FAILURES)
 
 
 class HttpClient:
@@ -60,7 +72,8 @@ class HttpClient:
                 timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
             )
         except RequestException as exc:
-            raise NetworkError(f"{type(exc).__name__}: {_first_line(exc)}") from None
+            message = f"{type(exc).__name__}: {_first_line(exc)}"
+            raise (ProxyUnreachableError if proxy and curl_proxy_failure(str(exc)) else NetworkError)(message) from None
         return response
 
     async def resolve_redirects(

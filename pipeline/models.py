@@ -33,6 +33,7 @@ class VideoFormat:
     height: int | None
     bitrate: int | None = None  # kbit/s
     format_id: str = ""
+    has_audio: bool = True  # False for a video-only stream (DASH), which would arrive silent
 
     @property
     def is_h264(self) -> bool:

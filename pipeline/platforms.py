@@ -54,6 +54,11 @@ class Platforms:
         """The link a button's token stands for; None for anything forged."""
         return self._clients[platform].links.from_token(token)
 
+    def proxy_reports(self) -> list[str]:
+        """Each platform's proxies as this process sees them, one line each (for /stats and `fetch -v`)."""
+        return [f"{platform}: {report}" for platform, client in self._clients.items()
+                for report in client.proxies.reports()]
+
     async def close(self) -> None:
         for client in self._clients.values():
             await client.close()

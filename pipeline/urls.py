@@ -17,6 +17,7 @@ HostRule = Callable[[str | None], bool]
 # Punctuation that wraps or ends a URL in prose: "(see https://...)," -> the URL alone.
 WRAPPING = "()[]{}<>\"'«»“”‘’.,!?;:"
 MEDIA_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".mp4")
+STANDARD_PORTS = {"https": 443, "http": 80}
 
 
 def host_of(url: str) -> str | None:
@@ -48,9 +49,21 @@ def in_domains(host: str | None, domains: tuple[str, ...]) -> bool:
 
 
 def require_allowed(url: str, allowed: HostRule) -> None:
-    """Raise InvalidLinkError before anything is requested from a host outside the allowlist."""
+    """Raise InvalidLinkError before anything is requested from a host outside the allowlist, or on a port
+    other than its scheme's own (https on 443, http on 80)."""
     if not allowed(host_of(url)):
         raise InvalidLinkError(f"refusing to fetch {host_of(url) or 'a non-http URL'}: not an allowed host")
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port not in (None, STANDARD_PORTS[parts.scheme.lower()]):
+        raise InvalidLinkError(f"refusing to fetch {host_of(url)} on port {port}: only {parts.scheme}'s own")
+
+
+def scheme_of(url: str) -> str:
+    return urlsplit(url.strip()).scheme.lower()
 
 
 def split_allowed(raw: str, page_host: HostRule) -> tuple[str, str] | None:

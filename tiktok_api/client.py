@@ -80,7 +80,7 @@ def _video(item: ItemRef, page: PageData) -> Video:
             formats.append(VideoFormat(
                 media=media, codec=str(fmt.get("vcodec")), width=int_or_none(fmt.get("width")),
                 height=int_or_none(fmt.get("height")), bitrate=int_or_none(fmt.get("tbr")),
-                format_id=str(fmt.get("format_id", "")),
+                format_id=str(fmt.get("format_id", "")), has_audio=fmt.get("acodec") != "none",
             ))
     if not formats:
         raise UnsupportedError(f"{item.item_id} has no playable video")

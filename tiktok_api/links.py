@@ -26,10 +26,10 @@ class LinkKind(StrEnum):
     SHORT = "short"
 
 
-_ITEM_ID = r"(?P<id>\d{5,25})"
+_ITEM_ID = r"(?P<id>[0-9]{5,25})"  # ASCII digits only: \d also takes Arabic-Indic and full-width ones
 _PATHS = (
-    (LinkKind.VIDEO, re.compile(rf"^/@(?P<user>[\w.-]+)/video/{_ITEM_ID}/?$")),
-    (LinkKind.PHOTO, re.compile(rf"^/@(?P<user>[\w.-]+)/photo/{_ITEM_ID}/?$")),
+    (LinkKind.VIDEO, re.compile(rf"^/@(?P<user>[A-Za-z0-9_.-]+)/video/{_ITEM_ID}/?$")),
+    (LinkKind.PHOTO, re.compile(rf"^/@(?P<user>[A-Za-z0-9_.-]+)/photo/{_ITEM_ID}/?$")),
     (LinkKind.VIDEO, re.compile(rf"^/v/{_ITEM_ID}(?:\.html)?/?$")),
     (LinkKind.VIDEO, re.compile(rf"^/embed(?:/v2)?/{_ITEM_ID}/?$")),
     (LinkKind.VIDEO, re.compile(rf"^/share/video/{_ITEM_ID}/?$")),

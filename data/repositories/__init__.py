@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from data.repositories.bot_state import BotStateRepository
 from data.repositories.broadcasts import BroadcastRepository
 from data.repositories.chats import ChatRepository
 from data.repositories.deliveries import DownloadRepository, FailureRepository
@@ -25,3 +26,4 @@ class Repositories:
         self.failures = FailureRepository(sessions)
         self.stats = StatsRepository(sessions)
         self.broadcasts = BroadcastRepository(sessions)
+        self.bot_state = BotStateRepository(sessions)

@@ -44,12 +44,11 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
         dispatcher.startup.register(taking_updates.set)
         dispatcher.shutdown.register(taking_updates.clear)
         try:
-            if settings.metrics_port:
-                metrics = await serve_metrics(settings.metrics_port, services.engine,
-                                              lambda: None if taking_updates.is_set() else "not taking updates")
+            metrics = await serve_metrics(settings, services.engine,
+                                          lambda: None if taking_updates.is_set() else "not taking updates")
             await wait_for_telegram(services.bot)
             if settings.webhook_url:
-                await serve_webhook(dispatcher, services.bot, settings, services.state,
+                await serve_webhook(dispatcher, services.bot, settings, services.state, services.repositories.bot_state,
                                     in_background=not services.tasks.durable, handle_signals=handle_signals)
             else:
                 await poll(dispatcher, services.bot, handle_signals=handle_signals)

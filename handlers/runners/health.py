@@ -10,13 +10,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from data import ConfigError, ensure_reachable
+from data.config import ObservabilitySettings
 
 log = logging.getLogger("bot")
 
 
-async def serve_metrics(port: int, engine: AsyncEngine, working: Callable[[], str | None]) -> web.AppRunner:
+async def serve_metrics(settings: ObservabilitySettings, engine: AsyncEngine,
+                        working: Callable[[], str | None]) -> web.AppRunner | None:
     """/healthz answers 200 while the process does its work (`working` names what is wrong, if anything)
-    and the database answers, 503 otherwise. The caller cleans the returned runner up."""
+    and the database answers, 503 otherwise. None without METRICS_PORT; the caller cleans the runner up."""
+    if settings.metrics_port is None:
+        return None
 
     async def metrics(_request: web.Request) -> web.Response:
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
@@ -35,6 +39,6 @@ async def serve_metrics(port: int, engine: AsyncEngine, working: Callable[[], st
     app.router.add_get("/healthz", healthz)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "0.0.0.0", port).start()  # noqa: S104 - scraped from outside the container
-    log.info("metrics and /healthz on port %s", port)
+    await web.TCPSite(runner, settings.metrics_host, settings.metrics_port).start()
+    log.info("metrics and /healthz on %s:%s", settings.metrics_host, settings.metrics_port)
     return runner

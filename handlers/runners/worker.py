@@ -29,9 +29,8 @@ async def run_worker(settings: Settings, *, handle_signals: bool = True) -> None
         )
         finished = asyncio.Event()
         listening = asyncio.create_task(receiver.listen(finished))
-        metrics = await serve_metrics(settings.metrics_port, services.engine,
-                                      lambda: "not taking jobs" if listening.done() else None,
-                                      ) if settings.metrics_port else None
+        metrics = await serve_metrics(settings, services.engine,
+                                      lambda: "not taking jobs" if listening.done() else None)
         stop = asyncio.Event()
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):

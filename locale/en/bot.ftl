@@ -43,6 +43,7 @@ button-loading = ⏳ Downloading…
 sound-prompt = 🎵 Press the button to get the sound of this post.
 images-more-in-private = Showing { $shown } of { $total } images. Send me the link in a private chat to get all of them.
 slideshow-gone = This slideshow is no longer available. Share the link again.
+button-stale = This button no longer works. Send the link again.
 
 # Inline mode (@bot link in any chat).
 inline-paste-link = Paste a TikTok or Instagram link after my name
@@ -73,6 +74,7 @@ error-unexpected = 😵 Something went wrong on my side. Please try again later.
 # Limits and shutdown.
 button-retry = 🔁 Try again
 queue-full = ⏳ You already have several links in progress. Wait for them, then press the button.
+inline-queue-full = ⏳ Too many links at once. Try again in a moment.
 spam-muted = 🙊 That's a lot of links at once. I'll take new ones again in { $seconds } s.
 shutdown-retry = 🔧 I'm restarting and couldn't finish this one. Please try again in a minute.
 
@@ -92,6 +94,7 @@ admin-stats =
     By kind: { $kinds }
     Sent from the cache: { $hits }%
     Most frequent errors, 30 days: { $errors }
+admin-proxies = 🌐 Proxies (this process): { $states }
 admin-chart-title = Downloads per day, last 14 days
 broadcast-usage = Reply with /broadcast to the message you want to send to everyone.
 broadcast-confirm = Send this message to { $total } chats?

@@ -43,6 +43,7 @@ button-loading = ⏳ Mengunduh…
 sound-prompt = 🎵 Tekan tombol untuk mendapatkan suara dari postingan ini.
 images-more-in-private = Menampilkan { $shown } dari { $total } gambar. Kirim tautannya ke aku lewat chat pribadi untuk mendapatkan semuanya.
 slideshow-gone = Slideshow ini sudah tidak tersedia. Bagikan tautannya lagi.
+button-stale = Tombol ini sudah tidak berfungsi. Kirim tautannya lagi.
 
 # Mode inline (@bot tautan di chat mana pun).
 inline-paste-link = Tempel tautan TikTok/Instagram setelah namaku
@@ -73,6 +74,7 @@ error-unexpected = 😵 Ada yang salah di sisiku. Coba lagi nanti, ya.
 # Batas dan saat bot dimatikan.
 button-retry = 🔁 Coba lagi
 queue-full = ⏳ Kamu masih punya beberapa tautan yang sedang diproses. Tunggu sampai selesai, lalu tekan tombolnya.
+inline-queue-full = ⏳ Terlalu banyak tautan sekaligus. Coba lagi sebentar lagi.
 spam-muted = 🙊 Banyak sekali tautan sekaligus. Aku akan menerima tautan baru lagi dalam { $seconds } detik.
 shutdown-retry = 🔧 Aku sedang memulai ulang dan belum sempat menyelesaikan yang ini. Coba lagi dalam semenit, ya.
 
@@ -92,6 +94,7 @@ admin-stats =
     Per jenis: { $kinds }
     Dikirim dari cache: { $hits }%
     Kesalahan tersering, 30 hari: { $errors }
+admin-proxies = 🌐 Proksi (proses ini): { $states }
 admin-chart-title = Unduhan per hari, 14 hari terakhir
 broadcast-usage = Balas pesan yang ingin kamu kirim ke semua orang dengan /broadcast.
 broadcast-confirm = Kirim pesan ini ke { $total } chat?

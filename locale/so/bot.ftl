@@ -43,6 +43,7 @@ button-loading = ⏳ Waa la soo dejinayaa…
 sound-prompt = 🎵 Riix badhanka si aad u hesho codka qoraalkan.
 images-more-in-private = Waxaa la muujiyay { $shown } ka mid ah { $total } sawir. Link-ga iigu soo dir wada-sheekaysi gaar ah si aad u hesho dhammaantood.
 slideshow-gone = Bandhiggan sawirrada hadda lama heli karo. Mar kale wadaag link-ga.
+button-stale = Badhankan hadda ma shaqeeyo. Mar kale soo dir link-ga.
 
 # Habka inline (@bot link wada-sheekaysi kasta).
 inline-paste-link = Ku dheji link TikTok/Instagram magacayga kadib
@@ -73,6 +74,7 @@ error-unexpected = 😵 Wax baa khaldamay dhankayga. Fadlan mar dambe isku day.
 # Xadadka iyo joojinta.
 button-retry = 🔁 Isku day mar kale
 queue-full = ⏳ Horeba waxaad haysataa dhowr link oo la shaqeynayo. Sug inta ay dhammaanayaan, kadibna riix badhanka.
+inline-queue-full = ⏳ Link-yo badan hal mar. Isku day mar kale wax yar kadib.
 spam-muted = 🙊 Waa link-yo badan hal mar. Waxaan mar kale aqbali doonaa kuwo cusub { $seconds } ilbiriqsi kadib.
 shutdown-retry = 🔧 Dib ayaan u bilaabanayaa, waxaanan awoodi waayay inaan dhammeeyo kan. Fadlan mar kale isku day daqiiqad kadib.
 
@@ -92,6 +94,7 @@ admin-stats =
     Nooc ahaan: { $kinds }
     Laga soo diray kaydka: { $hits }%
     Khaladaadka ugu badan, 30 maalmood: { $errors }
+admin-proxies = 🌐 Proxy-yada (habkan): { $states }
 admin-chart-title = Soo dejinta maalintii, 14-kii maalmood ee u dambeeyay
 broadcast-usage = /broadcast ugu jawaab fariinta aad rabto inaad u dirto qof kasta.
 broadcast-confirm = Ma u diraa fariintan { $total } wada-sheekaysi?

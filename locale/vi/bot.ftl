@@ -43,6 +43,7 @@ button-loading = ⏳ Đang tải…
 sound-prompt = 🎵 Nhấn nút để lấy âm thanh của bài đăng này.
 images-more-in-private = Đang hiển thị { $shown }/{ $total } ảnh. Hãy gửi liên kết cho mình trong cuộc trò chuyện riêng để nhận tất cả.
 slideshow-gone = Slideshow này không còn khả dụng. Hãy chia sẻ lại liên kết.
+button-stale = Nút này không còn hoạt động. Hãy gửi lại liên kết.
 
 # Chế độ inline (@bot liên kết trong bất kỳ cuộc trò chuyện nào).
 inline-paste-link = Dán liên kết TikTok hay Instagram sau tên mình
@@ -73,6 +74,7 @@ error-unexpected = 😵 Có lỗi xảy ra ở phía mình. Hãy thử lại sau
 # Giới hạn và khi bot tắt.
 button-retry = 🔁 Thử lại
 queue-full = ⏳ Bạn đang có vài liên kết chưa xử lý xong. Hãy đợi chúng xong rồi nhấn nút.
+inline-queue-full = ⏳ Quá nhiều liên kết cùng lúc. Hãy thử lại sau giây lát.
 spam-muted = 🙊 Nhiều liên kết cùng lúc quá. Mình sẽ nhận liên kết mới sau { $seconds } giây nữa.
 shutdown-retry = 🔧 Mình đang khởi động lại nên chưa xử lý xong liên kết này. Hãy thử lại sau một phút nhé.
 
@@ -92,6 +94,7 @@ admin-stats =
     Theo loại: { $kinds }
     Gửi từ bộ nhớ đệm: { $hits }%
     Lỗi thường gặp nhất trong 30 ngày: { $errors }
+admin-proxies = 🌐 Proxy (tiến trình này): { $states }
 admin-chart-title = Lượt tải mỗi ngày, 14 ngày gần nhất
 broadcast-usage = Hãy trả lời tin nhắn bạn muốn gửi cho mọi người bằng lệnh /broadcast.
 broadcast-confirm = Gửi tin nhắn này đến { $total } cuộc trò chuyện?

@@ -24,7 +24,8 @@ class Senders:
         t = self._translate(job.language)
         if job.surface is Surface.INLINE:
             return InlineSender(self._bot, job, t, self._storage_channel_id)
-        return (GroupSender if job.surface is Surface.GROUP else ChatSender)(self._bot, job, t)
+        return (GroupSender if job.surface is Surface.GROUP else ChatSender)(self._bot, job, t,
+                                                                             self._storage_channel_id)
 
 
 __all__ = ["AudioMeta", "ChatBlockedError", "ChatSender", "InlineMode", "Sender", "Senders", "Upload", "VideoMeta"]

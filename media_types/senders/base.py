@@ -71,10 +71,11 @@ class AudioMeta:
 class Sender(ABC):
     """Sends one job's media where its surface shows it. Made per job (Senders.for_job)."""
 
-    def __init__(self, bot: Bot, job: DeliveryJob, t: Translate) -> None:
+    def __init__(self, bot: Bot, job: DeliveryJob, t: Translate, storage_channel_id: int | None = None) -> None:
         self._bot = bot
         self.job = job
         self.t = t
+        self._storage = storage_channel_id  # where files no chat shows are uploaded to get their file ids
         self._reply = (ReplyParameters(message_id=job.reply_to, allow_sending_without_reply=True)
                        if job.reply_to is not None else None)
 
@@ -85,7 +86,8 @@ class Sender(ABC):
 
     @abstractmethod
     async def gallery(self, item_id: str, item: CachedItem, uploads: Sequence[Upload]) -> list[SentFile]:
-        """The item's pictures and clips, in order. Returns the file ids in the order sent."""
+        """The item's pictures and clips, in order. Returns the file ids in the order sent: one for each
+        upload, or fewer when the surface showed only part and nothing else could take the rest."""
 
     @abstractmethod
     async def audio(self, file: InputFile | str, meta: AudioMeta | None = None) -> SentFile:

@@ -11,7 +11,16 @@ from aiogram.utils.chat_action import ChatActionSender
 
 from media_types.albums import MAX_ALBUM
 from media_types.cache import CachedItem, SentFile
-from media_types.senders.base import AudioMeta, Sender, Upload, VideoMeta, is_streamed, sent_file, upload_timeout
+from media_types.senders.base import (
+    AudioMeta,
+    Sender,
+    Upload,
+    VideoMeta,
+    is_streamed,
+    sent_file,
+    storage_caption,
+    upload_timeout,
+)
 from media_types.texts import music_keyboard
 
 FAILURE_REACTION = "😢"
@@ -70,11 +79,16 @@ class ChatSender(Sender):
 
 class GroupSender(ChatSender):
     async def gallery(self, item_id: str, item: CachedItem, uploads: Sequence[Upload]) -> list[SentFile]:
-        """At most one album's worth, with a note (README: groups get at most 10 pictures)."""
+        """At most one album's worth, with a note (README: groups get at most 10 pictures). The rest goes to
+        the storage channel, when there is one, so the media cache holds the whole post for later requests."""
         if len(uploads) <= MAX_ALBUM:
             return await self._gallery(item_id, item, uploads, note="")
         note = self.t("images-more-in-private", shown=MAX_ALBUM, total=len(uploads))
-        return await self._gallery(item_id, item, uploads[:MAX_ALBUM], note=note)
+        shown = await self._gallery(item_id, item, uploads[:MAX_ALBUM], note=note)
+        if self._storage is None:
+            return shown
+        return shown + await self._albums(self._storage, uploads[MAX_ALBUM:], storage_caption(self.job, item.url),
+                                          reply=False)
 
     async def _report(self, text: str, keyboard: InlineKeyboardMarkup | None, quiet_in_groups: bool) -> None:
         if not quiet_in_groups:

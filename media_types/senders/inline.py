@@ -21,17 +21,12 @@ from PIL import Image
 
 from data import Platform
 from media_types.cache import CachedItem, FileKind, MediaCache, SentFile
-from media_types.job import DeliveryJob
 from media_types.senders.base import AudioMeta, Sender, Upload, VideoMeta, sent_file, storage_caption, upload_timeout
 from media_types.texts import Translate, caption, slide_keyboard
 from pipeline import UnsupportedError
 
 
 class InlineSender(Sender):
-    def __init__(self, bot: Bot, job: DeliveryJob, t: Translate, storage_channel_id: int | None) -> None:
-        super().__init__(bot, job, t)
-        self._storage = storage_channel_id
-
     @property
     def _inline_message_id(self) -> str:
         if self.job.inline_message_id is None:

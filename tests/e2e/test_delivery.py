@@ -199,6 +199,40 @@ async def test_groups_get_the_first_ten_images_with_a_note(telegram, world, tmp_
     assert "Showing 10 of 12 images" in album.params["media"][0]["caption"]
 
 
+async def test_a_group_shown_ten_pictures_leaves_the_whole_post_in_the_cache(telegram, world, tmp_path):
+    """The pictures a group is not shown go to the storage channel, so a private chat later gets all 12 by
+    file id, without TikTok."""
+    post, images = slideshow_of(world, 12)
+    async with bot_in_world(telegram, world, tmp_path):
+        telegram.group_message(GROUP, USER, post.url)
+        await telegram.await_for("sendMediaGroup", count=2, timeout=30)
+        cdn_hits = len(world.tiktok.cdn_hits())
+        telegram.private_message(USER, post.url)
+        private = await telegram.await_for("sendMediaGroup", count=2, timeout=30,
+                                           predicate=lambda c: c.params["chat_id"] == USER)
+    stored = [c for c in telegram.calls_to("sendMediaGroup") if c.params["chat_id"] == STORAGE]
+    assert [len(c.params["media"]) for c in stored] == [2] and album_uploads(stored[0]) == images[10:]
+    sent_ids = [item["media"] for album in private for item in album.params["media"]]
+    assert len(sent_ids) == 12 and all(isinstance(file_id, str) and not file_id.startswith("attach://")
+                                       for file_id in sent_ids)
+    assert len(world.tiktok.cdn_hits()) == cdn_hits
+
+
+async def test_without_a_storage_channel_a_partly_shown_post_is_not_cached(telegram, world, tmp_path):
+    """In file mode as well: the group gets 10 files, a private chat later gets all 12."""
+    post, images = slideshow_of(world, 12)
+    async with bot_in_world(telegram, world, tmp_path, storage_channel_id=None) as bot:
+        for chat, kind in ((GROUP, "group"), (USER, "private")):
+            await bot.repositories.chats.set_file_mode(chat, kind, True)
+        telegram.group_message(GROUP, USER, post.url)
+        [group] = await telegram.await_for("sendMediaGroup", timeout=30)
+        telegram.private_message(USER, post.url)
+        private = await telegram.await_for("sendMediaGroup", count=2, timeout=30,
+                                           predicate=lambda c: c.params["chat_id"] == USER)
+    assert len(group.params["media"]) == 10
+    assert sorted(data for album in private for data in album_uploads(album)) == sorted(images)
+
+
 async def test_inline_video_goes_through_the_storage_channel(telegram, world, video, tmp_path):
     async with bot_in_world(telegram, world, tmp_path) as bot:
         telegram.inline_query(USER, video.url)

@@ -133,6 +133,7 @@ async def test_admin_gets_stats_with_a_chart_and_a_csv_export(telegram, world, t
         [export] = await telegram.await_for("sendDocument", timeout=30)
     stats = next(text for text in texts(telegram, ADMIN) if "Statistics" in text)
     assert "Downloads: 24 h 1" in stats and "tiktok 1" in stats and "video 1" in stats
+    assert "Proxies (this process)" in stats and "tiktok: http://127.0.0.1:" in stats and " healthy (" in stats
     assert chart.upload("photo").data[:8] == b"\x89PNG\r\n\x1a\n"
     rows = list(csv.reader(io.StringIO(export.upload("document").data.decode())))
     assert rows[0][:2] == ["id", "kind"] and [int(rows[1][0]), rows[1][5]] == [ADMIN, "ads_1"]
@@ -253,3 +254,17 @@ async def test_metrics_and_health_are_served_over_http(telegram, world, tmp_path
     assert 'bot_deliveries_total{kind="video",outcome="ok",platform="tiktok",surface="private"}' in metrics
     assert 'bot_stage_seconds_count{outcome="ok",stage="extract"}' in metrics
     assert "bot_queue_depth" in metrics and "bot_proxy_failures_total" in metrics
+
+
+async def test_a_chats_places_come_back_even_when_telling_it_about_a_failure_fails(telegram, world, tmp_path):
+    """Telegram failing the error report (a 500) must not keep the failed request's place in the chat's
+    queue: the chat can still have its full quota in flight afterwards."""
+    gone = world.tiktok.add_unavailable("7312345678901234599", 10204)
+    videos = [world.tiktok.add_video(f"73123456789012345{n:02d}") for n in range(80, 82)]
+    telegram.fail_next("sendMessage", error_code=500, times=1, predicate=lambda p: p["chat_id"] == USER)
+    async with bot_in_world(telegram, world, tmp_path, max_user_queue_size=2):
+        telegram.private_message(USER, gone)
+        await telegram.await_for("sendMessage", timeout=30, predicate=lambda c: not c.ok)
+        telegram.private_message(USER, f"{videos[0].url} {videos[1].url}")
+        await telegram.await_for("sendVideo", count=2, timeout=60)
+    assert not any("several links in progress" in c.params["text"] for c in telegram.calls_to("sendMessage"))

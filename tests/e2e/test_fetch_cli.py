@@ -68,7 +68,7 @@ def test_verbose_single_link_shows_the_stages_and_failures_exit_non_zero(world, 
     assert "deleted" in result.stdout and "invalid_link" in result.stdout
     for stage in ("resolve", "extract", "download"):
         assert f"{stage} " in result.stderr
-    assert "retrying via http://127.0.0.1:" in result.stderr  # the dead proxy was rotated away
+    assert "cannot be reached" in result.stderr  # the dead proxy was passed over
     assert "pr0xy-pa55" not in result.stderr + result.stdout and "buyer" not in result.stderr
     assert (tmp_path / f"{VIDEO}.mp4").exists() and not (tmp_path / DELETED).exists()
 
@@ -76,3 +76,27 @@ def test_verbose_single_link_shows_the_stages_and_failures_exit_non_zero(world, 
 def test_nothing_to_fetch_is_a_usage_error(world, tmp_path) -> None:
     result = fetch(world, "--out", str(tmp_path))
     assert result.returncode == 2 and "nothing to fetch" in result.stderr
+
+
+def test_disk_trouble_with_one_item_fails_that_item_not_the_run(world, tmp_path) -> None:
+    video = world.tiktok.add_video(VIDEO)
+    slideshow = world.tiktok.add_slideshow(SLIDESHOW, images=[media.jpeg(320, 480, (9, 9, 9))] * 2)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / f".partial-{VIDEO}").write_text("a file where the item's work directory should go")
+    result = fetch(world, video.url, slideshow.url, "--out", str(out))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "1 ok, 0 already there, 0 duplicates, 1 failed" in result.stdout
+    assert f"failed: {video.url}: disk: FileExistsError" in result.stdout
+    assert len(list((out / SLIDESHOW).glob("*.jp*g"))) == 2
+
+
+def test_verbose_ends_with_each_proxys_state_without_credentials(world, tmp_path) -> None:
+    video = world.tiktok.add_video(VIDEO)
+    result = fetch(world, "-v", video.url, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    proxies = result.stdout.split("proxies:")[1].splitlines()
+    assert any("benched" in line and "1 unreachable" in line for line in proxies), proxies
+    assert any("healthy" in line for line in proxies), proxies
+    assert "pr0xy-pa55" not in result.stdout and "buyer" not in result.stdout

@@ -74,6 +74,7 @@ class VideoFormat:
     width: int = media.SAMPLE_WIDTH
     height: int = media.SAMPLE_HEIGHT
     bitrate: int | None = None  # bits per second; by default what the size and duration imply
+    video_only: bool = False  # served at .../media-video-hvc1/, as TikTok serves its silent streams
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,7 @@ class FakeTikTok(RecordedTraffic, BackgroundServer):
         short_side = min(video_format.width, video_format.height)
         bitrate = video_format.bitrate or len(data) * 8 // max(duration, 1)
         uri = f"v12044gd0000{secrets.token_hex(10)}"  # no "_": yt-dlp splits the UrlKey on it
-        urls = self._publish_video(data, bitrate)
+        urls = self._publish_video(data, bitrate, video_only=video_format.video_only)
         return {
             "GearName": f"normal_{short_side}_0", "Bitrate": bitrate, "QualityType": 10 if short_side >= 720 else 20,
             "CodecType": codec_type,
@@ -301,8 +302,10 @@ class FakeTikTok(RecordedTraffic, BackgroundServer):
             },
         }
 
-    def _publish_video(self, data: bytes, bitrate: int) -> list[str]:
+    def _publish_video(self, data: bytes, bitrate: int, *, video_only: bool = False) -> list[str]:
         path = f"/video/tos/useast2a/tos-useast2a-ve-0068c001/{secrets.token_hex(16)}/"
+        if video_only:
+            path += "media-video-hvc1/"
         query = _video_signature(bitrate)
         return [self._publish(data, "video/mp4", host, path, query, needs_session=True) for host in VIDEO_HOSTS]
 

@@ -108,6 +108,10 @@ def _run_main(tmp_path: Path, *command: str, **env: str) -> subprocess.Completed
          "configuration error: REDIS_URL: cannot connect to redis://***@127.0.0.1:1/0"),
         ({"BOT_TOKEN": "123:abc", "COMMAND": "worker"},
          "configuration error: REDIS_URL: is required by `main.py worker`"),
+        ({"BOT_TOKEN": "123:abc", "DB_URL": "postgresql//bot:hunter2@127.0.0.1/bot"},
+         "configuration error: DB_URL: not a database URL"),
+        ({"BOT_TOKEN": "123:abc", "DB_URL": "postgresql://bot:hunter2@127.0.0.1:port/bot"},
+         "configuration error: DB_URL:"),
     ],
 )
 def test_main_reports_bad_configuration_in_one_line(tmp_path: Path, env: dict, expected: str) -> None:

@@ -105,3 +105,15 @@ def test_forged_link_tokens_are_refused(token: str) -> None:
     from tiktok_api import link_from_token
 
     assert link_from_token(token) is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://www.tiktok.com/@bob/video/٧٣١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧",  # Arabic-Indic digits
+        "https://www.tiktok.com/@bob/video/７３１２３４５６７８９０",  # full-width digits
+        "https://www.tiktok.com/@bób/video/7312345678901234567",  # a username TikTok never gives
+    ],
+)
+def test_only_ascii_ids_and_names_are_links(raw: str) -> None:
+    assert parse_link(raw) is None

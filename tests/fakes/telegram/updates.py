@@ -16,6 +16,14 @@ from tests.fakes.telegram.messages import BOT_USERNAME
 from tests.fakes.telegram.records import utf16_len
 
 HIDDEN_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
+# The users Telegram puts in `from` of a message sent on behalf of a chat (Message.sender_chat): an anonymous
+# group admin, a user posting as a channel, and a linked channel's post forwarded into its discussion group.
+ANONYMOUS_ADMIN, CHANNEL_BOT, TELEGRAM = 1087968824, 136817688, 777000
+SERVICE_USERS = {
+    ANONYMOUS_ADMIN: {"id": ANONYMOUS_ADMIN, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"},
+    CHANNEL_BOT: {"id": CHANNEL_BOT, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"},
+    TELEGRAM: {"id": TELEGRAM, "is_bot": False, "first_name": "Telegram"},
+}
 
 
 class UpdatesMixin:
@@ -53,11 +61,23 @@ class UpdatesMixin:
         return self.inject({"message": message})
 
     def group_message(self, chat_id: int, user_id: int, text: str, *, entities: list[dict] | None = None,
-                      chat_type: str = "supergroup", title: str = "Group") -> dict[str, Any]:
-        """A user writes in a group the bot is in."""
-        user = self._user(user_id)
+                      chat_type: str = "supergroup", title: str = "Group",
+                      sender_chat: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A user writes in a group the bot is in. With `sender_chat` (a Chat: the group itself for an anonymous
+        admin, else a channel) the message is sent on that chat's behalf, and user_id is the service user
+        Telegram puts in `from` (ANONYMOUS_ADMIN, CHANNEL_BOT, or TELEGRAM for a linked channel's post)."""
+        user = dict(SERVICE_USERS[user_id]) if user_id in SERVICE_USERS else self._user(user_id)
         chat = self._group(chat_id, chat_type, title)
-        return self.inject({"message": self._user_message(chat, user, text, entities)})
+        message = self._user_message(chat, user, text, entities)
+        if sender_chat is not None:
+            message["sender_chat"] = sender_chat
+            if user_id == TELEGRAM:  # the channel's post, forwarded automatically into its discussion group
+                with self._lock:
+                    post_id = self._next_message_id(sender_chat["id"])
+                message["is_automatic_forward"] = True
+                message["forward_origin"] = {"type": "channel", "chat": sender_chat, "date": message["date"],
+                                             "message_id": post_id}
+        return self.inject({"message": message})
 
     def command(self, user_id: int, name: str, args: str = "", *, chat_id: int | None = None,
                 mention: bool = False, **kwargs: Any) -> dict[str, Any]:
@@ -194,8 +214,11 @@ class UpdatesMixin:
         return True
 
     def _get_webhook_info(self, method: str, params: dict[str, Any], files: dict) -> dict[str, Any]:
-        return {"url": self._webhook["url"] if self._webhook else "", "has_custom_certificate": False,
+        info = {"url": self._webhook["url"] if self._webhook else "", "has_custom_certificate": False,
                 "pending_update_count": len(self._updates)}
+        if self._webhook and self._allowed_updates:
+            info["allowed_updates"] = self._allowed_updates
+        return info
 
     async def _push_updates(self) -> None:
         """Webhook delivery: the oldest pending update first, at least once."""
