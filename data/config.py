@@ -68,6 +68,8 @@ class PipelineSettings(EnvSettings):
     max_video_duration: int = Field(0, ge=0, description="seconds; 0 means no limit")
     ytdlp_cookies: Path | None = None
     ssl_cert_file: Path | None = None
+    stage_alert_window: int = Field(40, ge=5, le=10_000)  # the last outcomes of a stage that are watched
+    stage_alert_ratio: float = Field(0.5, gt=0, le=1)  # the share failing one way that means "broken"
 
     # Read from PROXY_FILE at start-up; not an environment variable itself.
     _proxies: tuple[str, ...] = PrivateAttr(())

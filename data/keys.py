@@ -15,6 +15,7 @@ FLIGHT_FAILURE_TTL = 30  # seconds a fetch's failure is reported to the requests
 DELIVERED_TTL = 24 * 3600  # seconds a finished request is remembered, against a late repeat of its job
 MEDIA_INDEX_TTL = 24 * 3600  # seconds recently used file ids stay indexed beside the database
 OUTBOUND_SECOND_TTL = 2.0  # a wall-clock second's message count outlives the second a little
+STAGE_ALARM_TTL = 24 * 3600  # seconds the admins' "it is broken" stands unless "it recovered" comes first
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +87,8 @@ def outbound_second(second: int) -> Key:
 def media_index(platform: str, item_id: str, variant: str) -> Key:
     """An item's file ids, recently used (the database holds them for good)."""
     return Key(f"media:{platform}:{item_id}:{variant}", MEDIA_INDEX_TTL)
+
+
+def stage_alarm(platform: str, stage: str) -> Key:
+    """Set while the admins know a platform's stage is broken (the first process to notice tells them)."""
+    return Key(f"alarm:{platform}:{stage}", STAGE_ALARM_TTL)

@@ -20,3 +20,5 @@ REJECTED = Counter("bot_requests_rejected_total", "Requests refused before any w
 TELEGRAM_WAITS = Counter("bot_telegram_retry_after_total", "429 answers from Telegram that were waited out.")
 PROXY_STATE = Enum("bot_proxy_state", "Each proxy's health (host:port only).", ["proxy"],
                    states=["healthy", "rested", "benched", "probing"])
+STAGE_BROKEN = Gauge("bot_stage_broken", "1 while one way of failing takes over a stage (admins were told).",
+                     ["platform", "stage"])

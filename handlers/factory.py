@@ -50,6 +50,7 @@ from media_types import (
     TelegramAnswers,
     create_platforms,
 )
+from media_types.alerts import BreakageAlerts
 from media_types.broadcast import Broadcaster
 from media_types.jobs import create_broker
 from media_types.texts import Translate
@@ -140,6 +141,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         i18n_core = create_i18n_core()
         translate = translator(i18n_core)
         media_cache = MediaCache(repositories)
+        platforms.on_alarm(BreakageAlerts(bot=bot, state=state, repositories=repositories, translate=translate,
+                                          admin_ids=settings.admin_ids))
         ledger = Ledger(repositories)
         deliverer = Deliverer(
             platforms=platforms, cache=media_cache, state=state, repositories=repositories, ledger=ledger,

@@ -24,7 +24,6 @@ from pipeline import (
     host_of,
     int_or_none,
     rank_formats,
-    run_stage,
 )
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ class InstagramClient(MediaClient):
         async def fetch() -> dict[str, Any]:
             return await self._extractor.run(session.proxy, instagram_post, item.url)
 
-        info = await run_stage("extract", self._extract_budget, session, fetch, subject=item.item_id)
+        info = await self._stage("extract", session, fetch, subject=item.item_id)
         entries = list(info.get("entries") or []) if info.get("_type") == "playlist" else None
         if entries is None and info.get("formats"):
             return self.too_long(_video(item, info))

@@ -40,13 +40,15 @@ from pipeline.platforms import FoundLink, Platforms
 from pipeline.proxies import ProxyManager, ProxySession, display_proxy
 from pipeline.stages import run_stage
 from pipeline.urls import WRAPPING, host_of, in_domains, links_in_message, short_url, split_allowed
+from pipeline.watch import StageAlarm, StageWatch
 
 __all__ = [
     "WRAPPING", "ClassifiedContentError", "DownloadedFile", "EntryKind", "FoundLink", "Gallery", "GalleryEntry",
     "InvalidLinkError", "ItemDeletedError", "ItemPrivateError", "ItemRef", "ItemUnderReviewError", "Link",
     "LinkRules", "LoginRequiredError", "LoginWallError", "MediaClient", "MediaError", "MediaInfo", "MediaRequest",
     "MediaStream", "Music", "NetworkError", "Platforms", "ProxyManager", "ProxySession", "RateLimitedError",
-    "RegionBlockedError", "TooLargeError", "TooLongError", "UnsupportedError", "Video", "VideoFormat",
+    "RegionBlockedError", "StageAlarm", "StageWatch", "TooLargeError", "TooLongError", "UnsupportedError", "Video",
+    "VideoFormat",
     "display_proxy", "error_for", "host_of", "in_domains", "int_or_none", "links_in_message", "rank_formats",
     "run_stage", "short_url", "split_allowed",
 ]

@@ -35,6 +35,7 @@ from pipeline.models import (
 from pipeline.proxies import ProxyManager, ProxySession
 from pipeline.stages import run_stage
 from pipeline.urls import media_suffix, short_url
+from pipeline.watch import StageWatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,9 +58,9 @@ class MediaClient(ABC):
             workers=extraction_workers, cookies_file=settings.ytdlp_cookies,
             custom_ca=settings.ssl_cert_file is not None,
         )
-        self._resolve_budget = settings.url_resolve_max_retries
-        self._extract_budget = settings.video_info_max_retries
-        self._download_budget = settings.download_max_retries
+        self._budgets = {"resolve": settings.url_resolve_max_retries, "extract": settings.video_info_max_retries,
+                         "download": settings.download_max_retries}
+        self.watch = StageWatch(self.platform, window=settings.stage_alert_window, ratio=settings.stage_alert_ratio)
         self._max_duration = settings.max_video_duration
         # Short links already followed: a viral link pasted again costs no request.
         self._resolved: TTLCache[str, ItemRef] = TTLCache(maxsize=10_000, ttl=6 * 3600)
@@ -76,6 +77,12 @@ class MediaClient(ABC):
     @property
     def platform(self) -> Platform:
         return self.links.platform
+
+    async def _stage(self, stage: str, session: ProxySession, attempt: Callable[[], Awaitable[T]], *,
+                     subject: str = "", media: bool = False) -> T:
+        """One stage with its own budget, watched for the platform breaking (pipeline.stages.run_stage)."""
+        return await run_stage(stage, self._budgets[stage], session, attempt, subject=subject, media=media,
+                               watch=self.watch)
 
     def too_long(self, video: Video) -> Video:
         """MAX_VIDEO_DURATION, checked after extraction and before anything is downloaded."""
@@ -94,8 +101,7 @@ class MediaClient(ABC):
         if (known := self._resolved.get(link.url)) is not None:
             log.debug("resolve %s: followed before, it is %s", link.url, known.item_id)
             return known
-        item = await run_stage("resolve", self._resolve_budget, session, lambda: self._follow(link, session),
-                               subject=link.url)
+        item = await self._stage("resolve", session, lambda: self._follow(link, session), subject=link.url)
         self._resolved[link.url] = item
         return item
 
@@ -129,8 +135,7 @@ class MediaClient(ABC):
             )
             return DownloadedFile(destination, size)
 
-        return await run_stage("download", self._download_budget, session, fetch, subject=short_url(media.url),
-                               media=True)
+        return await self._stage("download", session, fetch, subject=short_url(media.url), media=True)
 
     async def stream(
         self, media: MediaRequest, session: ProxySession, consume: Callable[[MediaStream], Awaitable[T]],
@@ -145,8 +150,7 @@ class MediaClient(ABC):
                                       allowed=self.links.is_media_host) as stream:
                 return await consume(stream)
 
-        return await run_stage("download", self._download_budget, session, attempt, subject=short_url(media.url),
-                               media=True)
+        return await self._stage("download", session, attempt, subject=short_url(media.url), media=True)
 
     async def stream_video(
         self, video: Video, session: ProxySession, consume: Callable[[VideoFormat, MediaStream], Awaitable[T]],

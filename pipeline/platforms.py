@@ -3,13 +3,14 @@ into the client that fetches it. Everything above the platform packages goes thr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from data import Platform
 from pipeline.client import MediaClient
 from pipeline.links import Link
 from pipeline.urls import WRAPPING
+from pipeline.watch import StageAlarm
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,11 @@ class Platforms:
     def from_token(self, platform: Platform, token: str) -> Link | None:
         """The link a button's token stands for; None for anything forged."""
         return self._clients[platform].links.from_token(token)
+
+    def on_alarm(self, listener: Callable[[StageAlarm], None]) -> None:
+        """Who hears when a stage of any platform breaks or recovers."""
+        for client in self._clients.values():
+            client.watch.on_change = listener
 
     def proxy_reports(self) -> list[str]:
         """Each platform's proxies as this process sees them, one line each (for /stats and `fetch -v`)."""

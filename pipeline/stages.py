@@ -15,6 +15,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exp
 from data.metrics import PROXY_FAILURES, RETRIES, STAGE_SECONDS
 from pipeline.errors import MediaError, ProxyUnreachableError, RateLimitedError
 from pipeline.proxies import Outcome, ProxySession, display_proxy
+from pipeline.watch import StageWatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,12 +57,13 @@ _backoff = wait_exponential(multiplier=0.1, max=2)
 
 async def run_stage(
     stage: str, budget: int, session: ProxySession, attempt: Callable[[], Awaitable[T]], *, subject: str = "",
-    media: bool = False,
+    media: bool = False, watch: StageWatch | None = None,
 ) -> T:
     """Run `attempt` until it succeeds or `budget` attempts failed. A permanent MediaError (or any other
     exception) ends the stage at once; a transient one rotates the proxy, waits briefly (not after a free
     move) and tries again. A MediaError that leaves the stage carries the stage, the proxy and the attempt
-    count (admins see them). `media`: the attempts go to the CDN (session.media_proxy)."""
+    count (admins see them). `media`: the attempts go to the CDN (session.media_proxy). `watch` hears how
+    the stage ended (transient failures only: a deleted post says nothing about the platform)."""
     spent = _Budget(budget, free=session.choices - 1)
 
     def rotate(state: RetryCallState) -> None:
@@ -95,8 +97,12 @@ async def run_stage(
                 if not exc.retryable or spent.spent:
                     log.info("%s %s: attempt %d/%d via %s failed for good: %s (%s)", stage, subject, spent.used,
                              budget, proxy, exc.reason, exc)
+                    if watch is not None and exc.retryable:
+                        watch.record(stage, exc)
                 raise
             session.report(Outcome.REACHED, media=media)
+            if watch is not None:
+                watch.record(stage, None)
             STAGE_SECONDS.labels(stage, "ok").observe(time.monotonic() - started)
             log.debug("%s %s: attempt %d/%d via %s ok in %.2f s", stage, subject, spent.used + 1, budget, proxy,
                       time.monotonic() - started)

@@ -21,7 +21,6 @@ from pipeline import (
     Video,
     VideoFormat,
     int_or_none,
-    run_stage,
     short_url,
 )
 from tiktok_api.links import LINKS, is_media_host
@@ -40,7 +39,7 @@ class TikTokClient(MediaClient):
         async def fetch() -> PageData:
             return await self._extractor.run(session.proxy, tiktok_page, item.url, item.item_id)
 
-        page = await run_stage("extract", self._extract_budget, session, fetch, subject=item.item_id)
+        page = await self._stage("extract", session, fetch, subject=item.item_id)
         return _gallery(item, page) if page.item.get("imagePost") else self.too_long(_video(item, page))
 
 

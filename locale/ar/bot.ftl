@@ -94,6 +94,9 @@ admin-stats =
     حسب النوع: { $kinds }
     أُرسل من الذاكرة المؤقتة: { $hits }%
     الأخطاء الأكثر تكرارًا خلال 30 يومًا: { $errors }
+alert-stage-broken = ⚠️ { $platform }: المرحلة { $stage } تفشل: { $count } من آخر { $window } طلبًا فشلت بالخطأ
+    <code>{ $error }</code>
+alert-stage-recovered = ✅ { $platform }: المرحلة { $stage } تعمل من جديد ({ $count } من آخر { $window } بهذا الخطأ).
 admin-proxies = 🌐 الوكلاء (هذه العملية): { $states }
 admin-chart-title = التنزيلات اليومية، آخر 14 يومًا
 broadcast-usage = رُدّ بالأمر /broadcast على الرسالة التي تريد إرسالها إلى الجميع.

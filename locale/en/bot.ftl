@@ -94,6 +94,9 @@ admin-stats =
     By kind: { $kinds }
     Sent from the cache: { $hits }%
     Most frequent errors, 30 days: { $errors }
+alert-stage-broken = ⚠️ { $platform } { $stage } is failing: { $count } of the last { $window } requests failed with
+    <code>{ $error }</code>
+alert-stage-recovered = ✅ { $platform } { $stage } works again ({ $count } of the last { $window } failed that way).
 admin-proxies = 🌐 Proxies (this process): { $states }
 admin-chart-title = Downloads per day, last 14 days
 broadcast-usage = Reply with /broadcast to the message you want to send to everyone.

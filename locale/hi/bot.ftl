@@ -94,6 +94,9 @@ admin-stats =
     प्रकार के अनुसार: { $kinds }
     कैश से भेजे गए: { $hits }%
     सबसे आम एरर, 30 दिन: { $errors }
+alert-stage-broken = ⚠️ { $platform }: चरण { $stage } विफल हो रहा है: पिछले { $window } में से { $count } अनुरोध इस त्रुटि से विफल हुए
+    <code>{ $error }</code>
+alert-stage-recovered = ✅ { $platform }: चरण { $stage } फिर से काम कर रहा है (पिछले { $window } में से { $count } उस त्रुटि से)।
 admin-proxies = 🌐 प्रॉक्सी (यह प्रोसेस): { $states }
 admin-chart-title = रोज़ाना डाउनलोड, पिछले 14 दिन
 broadcast-usage = जो मैसेज सभी को भेजना है, उसके जवाब में /broadcast भेजें।

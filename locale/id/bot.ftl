@@ -94,6 +94,9 @@ admin-stats =
     Per jenis: { $kinds }
     Dikirim dari cache: { $hits }%
     Kesalahan tersering, 30 hari: { $errors }
+alert-stage-broken = ⚠️ { $platform }: tahap { $stage } gagal: { $count } dari { $window } permintaan terakhir gagal dengan
+    <code>{ $error }</code>
+alert-stage-recovered = ✅ { $platform }: tahap { $stage } berfungsi lagi ({ $count } dari { $window } terakhir gagal seperti itu).
 admin-proxies = 🌐 Proksi (proses ini): { $states }
 admin-chart-title = Unduhan per hari, 14 hari terakhir
 broadcast-usage = Balas pesan yang ingin kamu kirim ke semua orang dengan /broadcast.

@@ -94,6 +94,9 @@ admin-stats =
     По типам: { $kinds }
     Отправлено из кэша: { $hits }%
     Самые частые ошибки за 30 дней: { $errors }
+alert-stage-broken = ⚠️ { $platform }: этап { $stage } не работает: { $count } из последних { $window } запросов завершились ошибкой
+    <code>{ $error }</code>
+alert-stage-recovered = ✅ { $platform }: этап { $stage } снова работает ({ $count } из последних { $window } с той ошибкой).
 admin-proxies = 🌐 Прокси (этот процесс): { $states }
 admin-chart-title = Скачивания по дням за последние 14 дней
 broadcast-usage = Ответь командой /broadcast на сообщение, которое нужно разослать всем.

@@ -94,6 +94,9 @@ admin-stats =
     Nooc ahaan: { $kinds }
     Laga soo diray kaydka: { $hits }%
     Khaladaadka ugu badan, 30 maalmood: { $errors }
+alert-stage-broken = ⚠️ { $platform }: marxaladda { $stage } way fashilantahay: { $count } ka mid ah { $window }-kii codsi ee u dambeeyay ayaa ku fashilmay
+    <code>{ $error }</code>
+alert-stage-recovered = ✅ { $platform }: marxaladda { $stage } mar kale way shaqaynaysaa ({ $count } ka mid ah { $window }-kii u dambeeyay).
 admin-proxies = 🌐 Proxy-yada (habkan): { $states }
 admin-chart-title = Soo dejinta maalintii, 14-kii maalmood ee u dambeeyay
 broadcast-usage = /broadcast ugu jawaab fariinta aad rabto inaad u dirto qof kasta.

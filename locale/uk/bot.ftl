@@ -94,6 +94,9 @@ admin-stats =
     За типами: { $kinds }
     Надіслано з кешу: { $hits }%
     Найчастіші помилки за 30 днів: { $errors }
+alert-stage-broken = ⚠️ { $platform }: етап { $stage } не працює: { $count } з останніх { $window } запитів завершилися помилкою
+    <code>{ $error }</code>
+alert-stage-recovered = ✅ { $platform }: етап { $stage } знову працює ({ $count } з останніх { $window } з тією помилкою).
 admin-proxies = 🌐 Проксі (цей процес): { $states }
 admin-chart-title = Завантаження за днями, останні 14 днів
 broadcast-usage = Дай відповідь командою /broadcast на повідомлення, яке треба розіслати всім.

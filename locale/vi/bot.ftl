@@ -94,6 +94,9 @@ admin-stats =
     Theo loại: { $kinds }
     Gửi từ bộ nhớ đệm: { $hits }%
     Lỗi thường gặp nhất trong 30 ngày: { $errors }
+alert-stage-broken = ⚠️ { $platform }: bước { $stage } đang lỗi: { $count } trong { $window } yêu cầu gần nhất lỗi với
+    <code>{ $error }</code>
+alert-stage-recovered = ✅ { $platform }: bước { $stage } đã hoạt động lại ({ $count } trong { $window } lần gần nhất lỗi như vậy).
 admin-proxies = 🌐 Proxy (tiến trình này): { $states }
 admin-chart-title = Lượt tải mỗi ngày, 14 ngày gần nhất
 broadcast-usage = Hãy trả lời tin nhắn bạn muốn gửi cho mọi người bằng lệnh /broadcast.

@@ -24,6 +24,7 @@ SAMPLE_ARGUMENTS = {
     "proxy": "http://10.0.0.1:8080", "error": "NetworkError: HTTP 403", "users": 5, "blocked": 1, "groups": 2,
     "day": 1, "week": 2, "month": 3, "platforms": "tiktok 3", "kinds": "video 3", "hits": 50,
     "errors": "deleted 2", "done": 4, "sent": 3, "failed": 1, "platform": "TikTok",
+    "count": 21, "window": 40,
     "states": "\ntiktok: http://10.0.0.1:8080 healthy (3 answered, 0 unreachable, 0 refused)",
 }
 
