@@ -128,3 +128,30 @@ async def test_processes_sharing_redis_keep_to_thirty_messages_a_second_together
     # are nearly a second apart even when the first second was almost over.
     sent_at.sort()
     assert len(sent_at) == 75 and sent_at[-1] - sent_at[0] > 0.75, sent_at
+
+
+async def test_a_sliding_window_takes_places_while_there_is_room_and_says_how_long_to_wait(state: SharedState) -> None:
+    window = Key("flood:chat:1", 60)
+    assert [await state.take(window, 3, 0.6) for _ in range(3)] == [0.0, 0.0, 0.0]
+    wait = await state.take(window, 3, 0.6)
+    assert 0.4 < wait <= 0.6  # until the oldest of the three leaves the window
+    assert await state.take(window, 3, 0.6, weight=2) > 0  # a pair needs two to leave: nothing taken meanwhile
+    await asyncio.sleep(wait + 0.05)
+    assert await state.take(window, 3, 0.6) == 0.0
+
+
+async def test_a_weight_over_the_limit_needs_an_empty_window(state: SharedState) -> None:
+    window = Key("flood:chat:2", 60)
+    assert await state.take(window, 3, 0.4, weight=10) == 0.0  # an album of ten into an empty window
+    assert await state.take(window, 3, 0.4) > 0
+    await asyncio.sleep(0.45)
+    assert await state.take(window, 3, 0.4, weight=10) == 0.0
+
+
+async def test_a_line_ranks_its_members_by_position(state: SharedState) -> None:
+    line = Key("line:7", 60)
+    for member, position in (("c", 30.0), ("a", 10.0), ("b", 20.0)):
+        await state.line_join(line, member, position)
+    assert [await state.line_rank(line, m) for m in ("a", "b", "c", "z")] == [0, 1, 2, None]
+    await state.line_leave(line, "a")
+    assert [await state.line_rank(line, m) for m in ("b", "c")] == [0, 1]

@@ -1,7 +1,5 @@
-"""State every bot process must agree on: repeated updates, requests in flight per chat, spam counters,
-who fetches an item (single flight), and the media cache index. One process keeps it in memory; several
-share it through Redis (REDIS_URL). Keys (data.keys) expire, so a crashed process cannot hold anything
-forever."""
+"""The shared state of several processes, in Redis: atomic scripts for counters and windows, sorted sets for
+lines, redis-py's Lock for leases, and connection options that ride out a blip."""
 
 from __future__ import annotations
 
@@ -10,13 +8,10 @@ import contextlib
 import logging
 import secrets
 import time
-from abc import ABC, abstractmethod
-from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from cachetools import TTLCache
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 from redis.asyncio.retry import Retry
@@ -27,125 +22,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from data.config import ConfigError
 from data.keys import Key
+from data.shared.base import PREFIX, SharedState
 
-PREFIX = "bot:"
-LEASE_TTL = 30.0  # seconds a lease outlives its holder's last sign of life
 log = logging.getLogger(__name__)
-
-
-class SharedState(ABC):
-    lease_ttl = LEASE_TTL
-
-    @abstractmethod
-    async def claim(self, key: Key, value: str = "1") -> bool:
-        """Set the key if nobody has: True for the first claimer only."""
-
-    @abstractmethod
-    async def get(self, key: Key) -> str | None: ...
-
-    @abstractmethod
-    async def put(self, key: Key, value: str) -> None: ...
-
-    @abstractmethod
-    async def delete(self, key: Key) -> None: ...
-
-    @abstractmethod
-    async def count_up(self, key: Key, limit: int, amount: int = 1) -> bool:
-        """Take `amount` of `limit` places; False (and nothing taken) when there are not that many left."""
-
-    @abstractmethod
-    async def count_down(self, key: Key) -> None:
-        """Give a place back."""
-
-    @abstractmethod
-    async def hits(self, key: Key) -> int:
-        """Count one more event and return how many there were in the last `key.ttl` seconds (a sliding
-        window: no boundary at which a burst of twice the limit gets through)."""
-
-    async def close(self) -> None:  # noqa: B027 - most states hold no connection
-        """Release connections."""
-
-    @abstractmethod
-    def lease(self, key: Key) -> contextlib.AbstractAsyncContextManager[bool]:
-        """Hold the key for as long as the block runs (yields False, holding nothing, when somebody else
-        holds it). With Redis the hold is renewed every third of `lease_ttl`, so work of any length keeps
-        it, and a holder that dies (SIGKILL, lost machine) lets it go within `lease_ttl`."""
-
-
-class LocalState(SharedState):
-    """The single-process default: dictionaries whose entries expire."""
-
-    def __init__(self) -> None:
-        self._values: dict[str, tuple[str, float]] = {}
-        self._counts: dict[str, int] = {}
-        self._events: dict[str, deque[float]] = {}
-        self._recent: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=3600)  # sweeps expired values
-
-    def _live(self, key: str) -> str | None:
-        entry = self._values.get(key)
-        if entry is None:
-            return None
-        if entry[1] < time.monotonic():
-            del self._values[key]
-            return None
-        return entry[0]
-
-    async def claim(self, key: Key, value: str = "1") -> bool:
-        if self._live(key.name) is not None:
-            return False
-        await self.put(key, value)
-        return True
-
-    async def get(self, key: Key) -> str | None:
-        return self._live(key.name)
-
-    async def put(self, key: Key, value: str) -> None:
-        self._set(key.name, value, key.lifetime)
-
-    def _set(self, name: str, value: str, ttl: float) -> None:
-        self._values[name] = (value, time.monotonic() + ttl)
-        self._recent[name] = True
-        if len(self._values) > 2 * self._recent.maxsize:
-            self._values = {k: v for k, v in self._values.items() if k in self._recent}
-
-    async def delete(self, key: Key) -> None:
-        self._values.pop(key.name, None)
-
-    async def count_up(self, key: Key, limit: int, amount: int = 1) -> bool:
-        if self._counts.get(key.name, 0) + amount > limit:
-            return False
-        self._counts[key.name] = self._counts.get(key.name, 0) + amount
-        return True
-
-    async def count_down(self, key: Key) -> None:
-        remaining = self._counts.get(key.name, 0) - 1
-        if remaining > 0:
-            self._counts[key.name] = remaining
-        else:
-            self._counts.pop(key.name, None)
-
-    async def hits(self, key: Key) -> int:
-        now = time.monotonic()
-        events = self._events.pop(key.name, None) or deque()
-        while events and events[0] <= now - key.lifetime:
-            events.popleft()
-        events.append(now)
-        self._events[key.name] = events  # most recently used last: the oldest senders are forgotten first
-        if len(self._events) > self._recent.maxsize:
-            del self._events[next(iter(self._events))]
-        return len(events)
-
-    @contextlib.asynccontextmanager
-    async def lease(self, key: Key) -> AsyncIterator[bool]:
-        """In one process a holder cannot die and leave its lease behind: no renewals needed."""
-        if self._live(key.name) is not None:
-            yield False
-            return
-        self._set(key.name, "1", 365 * 86400)
-        try:
-            yield True
-        finally:
-            await self.delete(key)
 
 
 # Take a place only while fewer than the limit are taken; the expiry (a crashed holder's places come back)
@@ -158,6 +37,22 @@ if taken > tonumber(ARGV[1]) then
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
+"""
+# A sliding window of one member per place, scored by time (ms); ARGV: now, window, limit, weight, keep, nonce.
+_TAKE = """
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local limit, weight, keep = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - keep)
+local inside = redis.call('ZRANGEBYSCORE', KEYS[1], now - window, '+inf', 'WITHSCORES')
+local count = #inside / 2
+local need = count
+if weight <= limit then need = count + weight - limit end
+if need <= 0 then
+  for i = 1, weight do redis.call('ZADD', KEYS[1], now, ARGV[6] .. ':' .. i) end
+  redis.call('PEXPIRE', KEYS[1], keep)
+  return 0
+end
+return tonumber(inside[need * 2]) + window - now
 """
 _COUNT_DOWN = """
 if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end
@@ -180,6 +75,7 @@ class RedisState(SharedState):
         self._redis = Redis.from_url(url, decode_responses=True, **redis_options())
         self._count_up = self._redis.register_script(_COUNT_UP)
         self._count_down = self._redis.register_script(_COUNT_DOWN)
+        self._take = self._redis.register_script(_TAKE)
 
     async def claim(self, key: Key, value: str = "1") -> bool:
         return bool(await self._redis.set(PREFIX + key.name, value, nx=True, px=_ms(key.lifetime)))
@@ -210,6 +106,25 @@ class RedisState(SharedState):
             pipe.pexpire(name, _ms(window) + 1000)
             _, _, count, _ = await pipe.execute()
         return int(count)
+
+    async def take(self, key: Key, limit: int, window: float, weight: int = 1) -> float:
+        args: list[int | str] = [_ms(time.time()), _ms(window), limit, weight, _ms(key.lifetime),
+                                 secrets.token_hex(6)]
+        wait_ms = await self._take(keys=[PREFIX + key.name], args=args)
+        return max(0.0, int(wait_ms) / 1000)
+
+    async def line_join(self, key: Key, member: str, position: float) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(PREFIX + key.name, {member: position})
+            pipe.pexpire(PREFIX + key.name, _ms(key.lifetime))
+            await pipe.execute()
+
+    async def line_rank(self, key: Key, member: str) -> int | None:
+        rank: int | None = await self._redis.zrank(PREFIX + key.name, member)  # type: ignore[assignment]
+        return rank
+
+    async def line_leave(self, key: Key, member: str) -> None:
+        await self._redis.zrem(PREFIX + key.name, member)
 
     @contextlib.asynccontextmanager
     async def lease(self, key: Key) -> AsyncIterator[bool]:
@@ -272,10 +187,3 @@ async def ensure_redis_reachable(url: str, timeout: float = 10.0) -> None:
         raise ConfigError(f"REDIS_URL: cannot connect to {safe_redis_url(url)}: {exc}") from None
     finally:
         await redis.aclose()
-
-
-def create_state(redis_url: str | None, *, lease_ttl: float = LEASE_TTL) -> SharedState:
-    """`lease_ttl`: how soon a dead process's leases lapse; no later than its jobs go to another worker."""
-    state = RedisState(redis_url) if redis_url else LocalState()
-    state.lease_ttl = lease_ttl
-    return state
