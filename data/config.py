@@ -107,6 +107,7 @@ class TelegramSettings(EnvSettings):
     tg_server_local: bool = False
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     storage_channel_id: int | None = None
+    telegram_max_wait: float = Field(900.0, ge=0, le=86400)  # seconds of 429s a delivery waits out before failing
 
     @field_validator("bot_token")
     @classmethod
@@ -153,8 +154,9 @@ class StorageSettings(EnvSettings):
 class FairnessSettings(EnvSettings):
     """How much work one chat, one sender and the whole process may have at once, and how long a stop waits."""
 
-    max_user_queue_size: int = Field(3, ge=1, le=100)
-    max_group_queue_size: int = Field(10, ge=1, le=1000)
+    max_user_queue_size: int = Field(10, ge=1, le=100)
+    max_group_queue_size: int = Field(20, ge=1, le=1000)
+    max_chat_concurrency: int = Field(2, ge=1, le=100)
     max_concurrent_deliveries: int = Field(8, ge=1, le=1000)
     spam_max_links: int = Field(8, ge=1, le=1000)
     spam_window_seconds: float = Field(10.0, gt=0, le=3600)

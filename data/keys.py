@@ -14,7 +14,7 @@ IN_FLIGHT_TTL = 1800  # seconds: a place a crashed process held in a chat's quot
 FLIGHT_FAILURE_TTL = 30  # seconds a fetch's failure is reported to the requests that waited for it
 DELIVERED_TTL = 24 * 3600  # seconds a finished request is remembered, against a late repeat of its job
 MEDIA_INDEX_TTL = 24 * 3600  # seconds recently used file ids stay indexed beside the database
-OUTBOUND_SECOND_TTL = 2.0  # a wall-clock second's message count outlives the second a little
+FLOOD_WINDOW_TTL = 8 * 60.0  # the longest flood window asked about: a group's minute, stretched 8x after 429s
 STAGE_ALARM_TTL = 24 * 3600  # seconds the admins' "it is broken" stands unless "it recovered" comes first
 
 
@@ -79,9 +79,14 @@ def broadcast(broadcast_id: int) -> Key:
     return Key(f"broadcast:{broadcast_id}")
 
 
-def outbound_second(second: int) -> Key:
-    """Messages sent by every process in this wall-clock second."""
-    return Key(f"outbound:{second}", OUTBOUND_SECOND_TTL)
+def flood_window(chat_id: int | str | None) -> Key:
+    """The messages sent lately to a chat (None: to anyone), one entry per message (data.shared.take)."""
+    return Key(f"flood:{'all' if chat_id is None else chat_id}", FLOOD_WINDOW_TTL)
+
+
+def flood_hold(chat_id: int | str | None, seconds: float) -> Key:
+    """Until when Telegram asked (429) to send nothing to a chat (None: to anyone)."""
+    return Key(f"hold:{'all' if chat_id is None else chat_id}", seconds + 1)
 
 
 def media_index(platform: str, item_id: str, variant: str) -> Key:
@@ -92,3 +97,8 @@ def media_index(platform: str, item_id: str, variant: str) -> Key:
 def stage_alarm(platform: str, stage: str) -> Key:
     """Set while the admins know a platform's stage is broken (the first process to notice tells them)."""
     return Key(f"alarm:{platform}:{stage}", STAGE_ALARM_TTL)
+
+
+def chat_line(owner: int) -> Key:
+    """A chat's (or an inline user's) requests in flight, in the order they were sent."""
+    return Key(f"line:{owner}", IN_FLIGHT_TTL)

@@ -39,11 +39,11 @@ from media_types import (
     DeliveryQueue,
     DeliveryTasks,
     FailureReporter,
+    FloodControl,
     ImageProcessor,
     InlineMode,
     Ledger,
     MediaCache,
-    OutboundLimiter,
     Producer,
     Senders,
     SpamGuard,
@@ -59,8 +59,8 @@ from pipeline import Platforms
 log = logging.getLogger("bot")
 
 
-def create_bot(settings: Settings, shared: SharedState | None = None) -> Bot:
-    """`shared`: the state several processes share (REDIS_URL), for the limit on messages a second."""
+def create_bot(settings: Settings, state: SharedState | None = None) -> Bot:
+    """`state`: where Telegram's flood windows and holds are kept (shared by every process with REDIS_URL)."""
     server = TelegramAPIServer.from_base(settings.tg_server, is_local=settings.tg_server_local)
     session = AiohttpSession(api=server)
     if settings.ssl_cert_file is not None:
@@ -69,8 +69,9 @@ def create_bot(settings: Settings, shared: SharedState | None = None) -> Bot:
         # certifi was pinned there for aiogram issue #33 (2018). Replaced before the first request.
         session._connector_init["ssl"] = ssl.create_default_context(  # noqa: SLF001 - see above
             cafile=str(settings.ssl_cert_file))
-    session.middleware(TelegramAnswers())  # outermost: a retry after a 429 passes the limiter again
-    session.middleware(OutboundLimiter(shared=shared))
+    flood = FloodControl(state)
+    session.middleware(TelegramAnswers(flood, max_wait=settings.telegram_max_wait))  # outermost: a 429's retry
+    session.middleware(flood)  # passes the flood control again
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -129,7 +130,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     pool on the way out, whatever happened."""
     engine = create_engine(settings.db_url)
     state = create_state(settings.redis_url, lease_ttl=min(LEASE_TTL, settings.worker_redelivery_seconds))
-    bot = create_bot(settings, state if settings.redis_url else None)
+    bot = create_bot(settings, state)
     platforms = create_platforms(settings)
     images = ImageProcessor()
     broker = create_broker(settings.redis_url, redeliver_after=settings.worker_redelivery_seconds)
@@ -140,22 +141,24 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         repositories = Repositories(session_factory(engine), state)
         i18n_core = create_i18n_core()
         translate = translator(i18n_core)
+        deliveries = DeliveryQueue(
+            state, concurrency=settings.max_concurrent_deliveries, private_limit=settings.max_user_queue_size,
+            group_limit=settings.max_group_queue_size, chat_concurrency=settings.max_chat_concurrency,
+        )
         media_cache = MediaCache(repositories)
         platforms.on_alarm(BreakageAlerts(bot=bot, state=state, repositories=repositories, translate=translate,
                                           admin_ids=settings.admin_ids))
         ledger = Ledger(repositories)
         deliverer = Deliverer(
             platforms=platforms, cache=media_cache, state=state, repositories=repositories, ledger=ledger,
-            senders=Senders(bot=bot, translate=translate, storage_channel_id=settings.storage_channel_id),
+            senders=Senders(bot=bot, translate=translate, storage_channel_id=settings.storage_channel_id,
+                            patience=settings.telegram_max_wait, turn=deliveries.wait_for_turn),
+            queue=deliveries,
             producer=Producer(images=images, upload_limit=settings.upload_limit),
             failures=FailureReporter(bot=bot, ledger=ledger, translate=translate, admin_ids=settings.admin_ids,
                                      max_video_duration=settings.max_video_duration,
                                      upload_limit=settings.upload_limit,
                                      redact=RedactSecrets(settings.secrets()).redact),
-        )
-        deliveries = DeliveryQueue(
-            state, concurrency=settings.max_concurrent_deliveries, private_limit=settings.max_user_queue_size,
-            group_limit=settings.max_group_queue_size,
         )
         await broker.startup()
         yield Services(settings, engine, bot, i18n_core, translate, state, repositories, platforms, images,

@@ -12,7 +12,7 @@ from aiogram_i18n import I18nContext
 from data import Platform, Surface
 from data.models import Chat
 from handlers.requests import allowed, submit
-from media_types import DeliveryJob, DeliveryTasks, RetryButton, SpamGuard
+from media_types import DeliveryJob, DeliveryTasks, RetryButton, SpamGuard, position_of
 from pipeline import FoundLink, Platforms
 
 # Messages that carry media instead of a link.
@@ -43,14 +43,16 @@ class HasLinks(Filter):
         return {"links": links} if links else False
 
 
-def _jobs(links: list[FoundLink], chat_id: int, chat_type: str, user_id: int | None,
+def _jobs(links: list[FoundLink], chat_id: int, chat_type: str, user_id: int | None, message_id: int,
           reply_to: int | None, chat_settings: Chat | None, i18n: I18nContext) -> list[DeliveryJob]:
+    """One job per link, in the order of the links; `message_id` places them in the chat's order."""
     surface = Surface.PRIVATE if chat_type == ChatType.PRIVATE else Surface.GROUP
     file_mode = bool(chat_settings and chat_settings.file_mode)
     return [
         DeliveryJob(platform=found.platform, link=found.link.url, surface=surface, language=i18n.locale,
-                    file_mode=file_mode, chat_id=chat_id, user_id=user_id, reply_to=reply_to)
-        for found in links
+                    file_mode=file_mode, chat_id=chat_id, user_id=user_id, reply_to=reply_to,
+                    position=position_of(message_id, index))
+        for index, found in enumerate(links)
     ]
 
 
@@ -61,7 +63,8 @@ async def deliver_links(
     if not await allowed(spam, sender_id(message), len(links), bot, message.chat.id, i18n):
         return
     user_id = message.from_user.id if message.from_user else None
-    jobs = _jobs(links, message.chat.id, message.chat.type, user_id, message.message_id, chat_settings, i18n)
+    jobs = _jobs(links, message.chat.id, message.chat.type, user_id, message.message_id, message.message_id,
+                 chat_settings, i18n)
     await submit(jobs, tasks, platforms, bot, i18n)
 
 
@@ -78,8 +81,8 @@ async def retry(
         return
     if not await allowed(spam, callback.from_user.id, 1, bot, message.chat.id, i18n):
         return
-    jobs = _jobs([FoundLink(platform, link)], message.chat.id, message.chat.type, callback.from_user.id, None,
-                 chat_settings, i18n)
+    jobs = _jobs([FoundLink(platform, link)], message.chat.id, message.chat.type, callback.from_user.id,
+                 message.message_id, None, chat_settings, i18n)
     await submit(jobs, tasks, platforms, bot, i18n)
 
 

@@ -14,7 +14,16 @@ from aiogram_i18n import I18nContext
 from data import Platform, Surface
 from data.models import Chat
 from handlers.requests import allowed, submit
-from media_types import DeliveryJob, DeliveryTasks, InlineMode, MusicButton, Noop, SlidePage, SpamGuard
+from media_types import (
+    DeliveryJob,
+    DeliveryTasks,
+    InlineMode,
+    MusicButton,
+    Noop,
+    SlidePage,
+    SpamGuard,
+    position_of,
+)
 from pipeline import Platforms
 
 _ITEM_ID = re.compile(r"^[A-Za-z0-9_-]{5,64}$")  # TikTok ids are digits, Instagram codes are not
@@ -48,6 +57,7 @@ async def send_sound(
     job = DeliveryJob(
         platform=platform, link=link.url, surface=surface,
         language=i18n.locale, chat_id=chat_id, user_id=callback.from_user.id, reply_to=reply_to, sound=True,
+        position=position_of(reply_to) if reply_to is not None else None,
     )
     await submit([job], tasks, platforms, bot, i18n)
 

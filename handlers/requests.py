@@ -9,7 +9,7 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import ReplyParameters
+from aiogram.types import ReactionTypeEmoji, ReplyParameters
 from aiogram_i18n import I18nContext
 
 from data import Surface
@@ -18,6 +18,7 @@ from media_types import DeliveryJob, DeliveryTasks, SpamGuard, Verdict, retry_ke
 from pipeline import Platforms
 
 log = logging.getLogger(__name__)
+QUEUED = "👀"
 
 
 async def allowed(spam: SpamGuard, sender_id: int, links: int, bot: Bot, chat_id: int | None,
@@ -52,7 +53,20 @@ async def submit(jobs: list[DeliveryJob], tasks: DeliveryTasks, platforms: Platf
                  "shutting down" if tasks.closing else "too many in flight")
         if job.surface is not Surface.GROUP:
             await _refuse(job, tasks, platforms, bot, i18n)
+    await _show_queued(admitted, tasks, bot)
     await asyncio.gather(*(tasks.submit(job) for job in admitted))
+
+
+async def _show_queued(admitted: list[DeliveryJob], tasks: DeliveryTasks, bot: Bot) -> None:
+    """A private chat whose links wait for others sees 👀 on its message: the rest is coming, one by one
+    and in order. Groups stay quiet."""
+    for job in admitted:
+        if job.surface is Surface.PRIVATE and job.reply_to is not None and await tasks.must_wait(job):
+            try:
+                await bot.set_message_reaction(job.owner, job.reply_to, reaction=[ReactionTypeEmoji(emoji=QUEUED)])
+            except (TelegramBadRequest, TelegramForbiddenError) as exc:
+                log.info("could not mark request %s as queued: %s", job.request_id, exc.message)
+            return
 
 
 async def _refuse(job: DeliveryJob, tasks: DeliveryTasks, platforms: Platforms, bot: Bot,

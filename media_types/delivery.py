@@ -16,6 +16,7 @@ from media_types.failures import FailureReporter
 from media_types.flight import SingleFlight
 from media_types.job import DeliveryJob, retry_token
 from media_types.ledger import Ledger
+from media_types.limits import DeliveryQueue
 from media_types.produce import Producer
 from media_types.senders import ChatBlockedError, Sender, Senders
 from media_types.texts import retry_keyboard
@@ -28,7 +29,8 @@ WRONG_FILE_ID = "wrong file identifier"
 
 class Deliverer:
     def __init__(self, *, platforms: Platforms, cache: MediaCache, senders: Senders, producer: Producer,
-                 ledger: Ledger, failures: FailureReporter, state: SharedState, repositories: Repositories) -> None:
+                 ledger: Ledger, failures: FailureReporter, state: SharedState, repositories: Repositories,
+                 queue: DeliveryQueue) -> None:
         self._platforms = platforms
         self._cache = cache
         self._senders = senders
@@ -38,6 +40,7 @@ class Deliverer:
         self._state = state
         self._flights = SingleFlight(state)
         self._chats = repositories.chats
+        self._queue = queue
 
     async def deliver(self, job: DeliveryJob) -> None:
         """Deliver the item (or its sound), or tell the user why not."""
@@ -80,7 +83,11 @@ class Deliverer:
             produced.append(await self._produce(job, sender, client, item, session))
 
         flight = (job.platform, item.item_id, job.variant)
-        if not await self._flights.run(keys.flight(*flight), keys.flight_failure(*flight), from_cache, produce):
+        async def waiting() -> None:  # its content comes with the other request's: no need to keep the order
+            await self._queue.step_aside(job)
+
+        if not await self._flights.run(keys.flight(*flight), keys.flight_failure(*flight), from_cache, produce,
+                                       waiting):
             await self._ledger.delivered(job, item.item_id, produced[0], cache_hit=False)
 
     async def _produce(self, job: DeliveryJob, sender: Sender, client: MediaClient, item: ItemRef,

@@ -23,11 +23,13 @@ class SingleFlight:
         self._poll = poll
 
     async def run(self, lease: Key, failure: Key, done: Callable[[], Awaitable[bool]],
-                  produce: Callable[[], Awaitable[None]]) -> bool:
+                  produce: Callable[[], Awaitable[None]],
+                  waiting: Callable[[], Awaitable[None]] | None = None) -> bool:
         """`done()` finishes the request from what exists already (True) or finds nothing (False);
         `produce()` does the work. Returns True when the request was finished by `done()`, False when this
         call produced. A MediaError of the producer is remembered under `failure` for the requests that
-        waited, and raised for each of them."""
+        waited, and raised for each of them. `waiting` is called once if this request starts waiting for
+        another one."""
         waited = False
         while True:
             if await done():
@@ -45,6 +47,8 @@ class SingleFlight:
                         raise
                     return False
             log.info("%s is being worked on for another request; waiting for it", lease.name)
+            if not waited and waiting is not None:
+                await waiting()
             while await self._state.get(lease) is not None:  # noqa: ASYNC110 - the holder may be another process
                 await asyncio.sleep(self._poll)
             waited = True

@@ -25,6 +25,7 @@ class DeliveryJob:
     reply_to: int | None = None
     inline_message_id: str | None = None
     sound: bool = False  # the item's sound (the music button) instead of its media
+    position: float | None = None  # its place in its chat's order (the message's id); None: no order
     request_id: str = field(default_factory=lambda: secrets.token_hex(6))
 
     @property
@@ -49,6 +50,12 @@ class DeliveryJob:
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> DeliveryJob:
         return cls(**{**message, "platform": Platform(message["platform"]), "surface": Surface(message["surface"])})
+
+
+def position_of(message_id: int, index: int = 0) -> float:
+    """A request's place in its chat's order: the message it came from (ids only grow within a chat, for the
+    user's and the bot's messages alike), then its place among that message's links."""
+    return message_id * 100 + min(index, 99)
 
 
 def retry_token(job: DeliveryJob, platforms: Platforms) -> str | None:

@@ -169,6 +169,10 @@ class DeliveryTasks:
     async def admit(self, job: DeliveryJob) -> bool:
         return await self._deliveries.admit(job)
 
+    async def must_wait(self, job: DeliveryJob) -> bool:
+        """Whether the job waits for others of its chat before it can start."""
+        return await self._deliveries.ahead(job) >= self._deliveries.chat_concurrency
+
     async def submit(self, job: DeliveryJob) -> None:
         """In memory: returns when the job is done. Durable: returns once the job is queued. The job has its
         place in the chat's quota (admit); a job that cannot be queued gives it back."""

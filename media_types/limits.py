@@ -1,14 +1,16 @@
-"""Fairness: a global cap on deliveries served first come, first served across chats, a per-chat limit on
-requests in flight, and a spam guard that mutes senders who flood links. The queue also knows every
+"""Fairness: a global cap on deliveries served first come, first served across chats, and per chat a queue
+of requests in flight (MAX_USER_QUEUE_SIZE / MAX_GROUP_QUEUE_SIZE), of which a few run at once
+(MAX_CHAT_CONCURRENCY) and which reach the chat in the order they were sent. The queue also knows every
 request it holds, so a shutdown can finish or hand back each one."""
 
 from __future__ import annotations
 
 import asyncio
-import enum
+import contextvars
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Self
 
 from data import Surface, keys
 from data.metrics import QUEUE_DEPTH, REJECTED
@@ -17,44 +19,74 @@ from media_types.job import DeliveryJob
 
 log = logging.getLogger(__name__)
 
-
-class Verdict(enum.Enum):
-    ALLOW = "allow"
-    MUTED_NOW = "muted_now"  # this message crossed the line: tell the sender once
-    MUTED = "muted"  # still muted: ignore quietly
+LEND_AFTER = 10.0  # seconds: a delivery that must wait longer (Telegram's 429) lends its slot meanwhile
+LINE_POLL = 0.1  # seconds between looks at a chat's line
+LINE_PATIENCE = 120.0  # seconds a request waits for the ones before it, then goes anyway (one may be lost)
 
 
-class SpamGuard:
-    """Per sender, at most `max_links` links per `window` seconds; a sender over the line is muted for
-    `mute_seconds`, and told once (the first process to claim the mute tells)."""
+class Slot:
+    """A delivery's place among the deliveries running at once, which a long wait can lend out."""
 
-    def __init__(self, state: SharedState, *, max_links: int, window: float, mute_seconds: float) -> None:
-        self._state = state
-        self._max_links = max_links
-        self._window = window
-        self.mute_seconds = mute_seconds
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots = slots
+        self._held = False
 
-    async def check(self, sender_id: int, links: int = 1) -> Verdict:
-        if await self._state.get(keys.mute(sender_id, self.mute_seconds)) is not None:
-            return Verdict.MUTED
-        count = 0
-        for _ in range(min(links, self._max_links + 1)):
-            count = await self._state.hits(keys.spam_hits(sender_id, self._window))
-        if count <= self._max_links:
-            return Verdict.ALLOW
-        REJECTED.labels("spam").inc()
-        if self.mute_seconds and await self._state.claim(keys.mute(sender_id, self.mute_seconds)):
-            log.info("sender %s is flooding; muted for %.0f s", sender_id, self.mute_seconds)
-            return Verdict.MUTED_NOW
-        return Verdict.MUTED
+    async def __aenter__(self) -> Self:
+        await self._slots.acquire()
+        self._held = True
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._held:
+            self._held = False
+            self._slots.release()
+
+    async def lend_for(self, seconds: float) -> None:
+        """Let another delivery run for `seconds`, then wait for a slot again (first come, first served)."""
+        await self.lend_until(asyncio.sleep(seconds))
+
+    async def lend_until(self, wait: Awaitable[None]) -> None:
+        """Let another delivery run until `wait` is over, then wait for a slot again."""
+        self._held = False
+        self._slots.release()
+        await wait
+        await self._slots.acquire()
+        self._held = True
+
+
+# The slot of the delivery running in this task, if any.
+CURRENT_SLOT: contextvars.ContextVar[Slot | None] = contextvars.ContextVar("delivery_slot", default=None)
+
+
+async def pause(seconds: float) -> None:
+    """Wait; a wait longer than LEND_AFTER lends the current delivery's slot to another request meanwhile."""
+    slot = CURRENT_SLOT.get()
+    if slot is None or seconds <= LEND_AFTER:
+        await asyncio.sleep(seconds)
+        return
+    log.info("waiting %.0f s for Telegram; the delivery slot goes to another request meanwhile", seconds)
+    await slot.lend_for(seconds)
+
+
+async def lending_slot(wait: Awaitable[None]) -> None:
+    """Wait for something that may take long (the requests before this one in its chat) without holding the
+    current delivery's slot meanwhile: otherwise the slots could all be held by requests waiting for ones
+    that have none."""
+    slot = CURRENT_SLOT.get()
+    if slot is None:
+        await wait
+        return
+    await slot.lend_until(wait)
 
 
 class DeliveryQueue:
-    def __init__(self, state: SharedState, *, concurrency: int, private_limit: int, group_limit: int) -> None:
+    def __init__(self, state: SharedState, *, concurrency: int, private_limit: int, group_limit: int,
+                 chat_concurrency: int = 2) -> None:
         self._state = state
         self._slots = asyncio.Semaphore(concurrency)  # waiters are served in arrival order
         self._private_limit = private_limit
         self._group_limit = group_limit
+        self.chat_concurrency = chat_concurrency
         self._waiting: dict[asyncio.Task[Any], DeliveryJob] = {}
         self._running: dict[asyncio.Task[Any], DeliveryJob] = {}
         self.closing = False
@@ -66,7 +98,36 @@ class DeliveryQueue:
         if self.closing or not await self._state.count_up(keys.in_flight(job.owner), limit):
             REJECTED.labels("closing" if self.closing else "chat_limit").inc()
             return False
+        if job.position is not None:
+            await self._state.line_join(keys.chat_line(job.owner), job.request_id, job.position)
         return True
+
+    async def ahead(self, job: DeliveryJob) -> int:
+        """How many of its chat's requests come before this one (0 for requests outside any line)."""
+        if job.position is None:
+            return 0
+        return await self._state.line_rank(keys.chat_line(job.owner), job.request_id) or 0
+
+    async def wait_in_line(self, job: DeliveryJob, *, ahead_at_most: int) -> None:
+        """Until at most `ahead_at_most` of its chat's requests come before this one; LINE_PATIENCE at most."""
+        deadline = time.monotonic() + LINE_PATIENCE
+        while await self.ahead(job) > ahead_at_most:
+            if time.monotonic() > deadline:
+                log.warning("request %s waited %.0f s for the ones before it; it goes anyway", job.request_id,
+                            LINE_PATIENCE)
+                return
+            await asyncio.sleep(LINE_POLL)
+
+    async def wait_for_turn(self, job: DeliveryJob) -> None:
+        """Before the first thing a request sends its chat: the requests sent before it have gone first."""
+        if await self.ahead(job):
+            await lending_slot(self.wait_in_line(job, ahead_at_most=0))
+
+    async def step_aside(self, job: DeliveryJob) -> None:
+        """The request waits for another one (the same item, fetched by someone else): the requests after it
+        need not wait for it."""
+        if job.position is not None:
+            await self._state.line_leave(keys.chat_line(job.owner), job.request_id)
 
     async def run(self, job: DeliveryJob, work: Callable[[DeliveryJob], Awaitable[None]]) -> bool:
         """Wait for a global slot (first come, first served), then do the work. True when the work ran to
@@ -77,11 +138,16 @@ class DeliveryQueue:
         try:
             self._waiting[task] = job
             self._update_gauges()
-            async with self._slots:
+            await self.wait_in_line(job, ahead_at_most=self.chat_concurrency - 1)
+            async with Slot(self._slots) as slot:
                 del self._waiting[task]
                 self._running[task] = job
                 self._update_gauges()
-                await work(job)
+                mine = CURRENT_SLOT.set(slot)
+                try:
+                    await work(job)
+                finally:
+                    CURRENT_SLOT.reset(mine)
         except asyncio.CancelledError:
             if not self._draining():
                 raise
@@ -95,6 +161,7 @@ class DeliveryQueue:
 
     async def release(self, job: DeliveryJob) -> None:
         """Give the request's place in its chat's quota back (once, when it is finished for good)."""
+        await self.step_aside(job)
         await self._state.count_down(keys.in_flight(job.owner))
 
     def _draining(self) -> bool:

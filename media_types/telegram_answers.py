@@ -1,10 +1,10 @@
-"""Telegram's answers, handled once for every call the bot makes (an aiogram request middleware):
-a 429 is waited out (retry_after) a bounded number of times, and a reply to a message that is gone is
-sent without the reply."""
+"""Telegram's answers, handled once for every call the bot makes (an aiogram request middleware, outside the
+flood control): a 429 becomes a hold every later send respects (media_types.outbound) and the call goes again
+once it has passed, for as long as the waits add up to less than TELEGRAM_MAX_WAIT; a reply to a message that
+is gone is sent without the reply."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiogram import Bot
@@ -14,6 +14,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 from data.metrics import TELEGRAM_WAITS
+from media_types.outbound import FloodControl, message_weight
 from media_types.uploads import replayable
 
 log = logging.getLogger(__name__)
@@ -22,25 +23,26 @@ REPLY_GONE = "message to be replied not found"
 
 
 class TelegramAnswers(BaseRequestMiddleware):
-    def __init__(self, *, max_retries: int = 3, max_wait: float = 120.0) -> None:
-        self._max_retries = max_retries
+    def __init__(self, flood: FloodControl, *, max_wait: float) -> None:
+        self._flood = flood
         self._max_wait = max_wait
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        retries = 0
+        waited = 0.0
         while True:
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
-                retries += 1
-                if retries > self._max_retries or exc.retry_after > self._max_wait or not replayable(method):
-                    raise
                 TELEGRAM_WAITS.inc()
-                log.warning("%s: Telegram asks to wait %s s (retry %d/%d)", method.__api_method__,
-                            exc.retry_after, retries, self._max_retries)
-                await asyncio.sleep(exc.retry_after)
+                chat_id = getattr(method, "chat_id", None) if message_weight(method) else None
+                await self._flood.hold(chat_id, exc.retry_after)
+                waited += exc.retry_after
+                if waited > self._max_wait or not replayable(method):
+                    raise  # a one-shot stream goes again with the download stage's next attempt
+                log.warning("%s: Telegram asks to wait %s s (%.0f s waited for this call)", method.__api_method__,
+                            exc.retry_after, waited)
             except TelegramBadRequest as exc:
                 if (REPLY_GONE not in exc.message.lower() or getattr(method, "reply_parameters", None) is None
                         or not replayable(method)):

@@ -4,12 +4,11 @@ chunks, not the video."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, Awaitable
 from typing import TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.types import InputFile
 
 from pipeline import MediaStream, NetworkError
@@ -19,7 +18,7 @@ T = TypeVar("T")
 
 class StreamedUpload(InputFile):
     """An InputFile over an open CDN stream. It can be read once: a resend needs a new download, which
-    the download stage's retry provides (see upload_failure_is_retryable)."""
+    the download stage's retry provides (see media_types.senders.base)."""
 
     replayable = False
 
@@ -37,13 +36,10 @@ class StreamedUpload(InputFile):
 
 
 async def upload_failure_is_retryable(request: Awaitable[T]) -> T:
-    """An upload that failed on Telegram's side (network, 5xx, 429) becomes a retryable NetworkError, so
-    the download stage repeats download and upload together."""
+    """An upload that failed on Telegram's side (network, 5xx) becomes a retryable NetworkError, so the
+    download stage repeats download and upload together (a 429 is the sender's to wait out)."""
     try:
         return await request
-    except TelegramRetryAfter as exc:
-        await asyncio.sleep(exc.retry_after)
-        raise NetworkError(f"Telegram asked to wait {exc.retry_after} s") from None
     except (TelegramNetworkError, TelegramServerError) as exc:
         raise NetworkError(f"upload failed: {exc}") from None
 

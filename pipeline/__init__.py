@@ -6,6 +6,7 @@ from pipeline.cdn import MediaStream
 from pipeline.client import MediaClient
 from pipeline.errors import (
     ClassifiedContentError,
+    ConsumerBusyError,
     InvalidLinkError,
     ItemDeletedError,
     ItemPrivateError,
@@ -43,7 +44,8 @@ from pipeline.urls import WRAPPING, host_of, in_domains, links_in_message, short
 from pipeline.watch import StageAlarm, StageWatch
 
 __all__ = [
-    "WRAPPING", "ClassifiedContentError", "DownloadedFile", "EntryKind", "FoundLink", "Gallery", "GalleryEntry",
+    "WRAPPING", "ClassifiedContentError", "ConsumerBusyError", "DownloadedFile", "EntryKind", "FoundLink",
+    "Gallery", "GalleryEntry",
     "InvalidLinkError", "ItemDeletedError", "ItemPrivateError", "ItemRef", "ItemUnderReviewError", "Link",
     "LinkRules", "LoginRequiredError", "LoginWallError", "MediaClient", "MediaError", "MediaInfo", "MediaRequest",
     "MediaStream", "Music", "NetworkError", "Platforms", "ProxyManager", "ProxySession", "RateLimitedError",

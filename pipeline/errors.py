@@ -82,6 +82,13 @@ class NetworkError(MediaError):
     reason = "network"
 
 
+class ConsumerBusyError(NetworkError):
+    """Whoever a stream was handed to (an upload to Telegram) asked to wait, and waited: the stream goes
+    again, without using up the stage's budget (the platform did nothing wrong)."""
+
+    reason = "busy"
+
+
 class ProxyUnreachableError(NetworkError):
     """The proxy itself could not be reached (refused, timed out, 407, its own 5xx): the platform was never
     asked. Another proxy is tried at once, without using up the stage's budget."""

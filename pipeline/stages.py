@@ -13,7 +13,7 @@ from typing import TypeVar
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
 from data.metrics import PROXY_FAILURES, RETRIES, STAGE_SECONDS
-from pipeline.errors import MediaError, ProxyUnreachableError, RateLimitedError
+from pipeline.errors import ConsumerBusyError, MediaError, ProxyUnreachableError, RateLimitedError
 from pipeline.proxies import Outcome, ProxySession, display_proxy
 from pipeline.watch import StageWatch
 
@@ -31,25 +31,60 @@ def _outcome(exc: MediaError) -> Outcome:
     return Outcome.REFUSED if isinstance(exc, RateLimitedError) else Outcome.REACHED
 
 
-class _Budget:
-    """The stage's attempts: those that count, and the free moves past unreachable proxies."""
+class _Stage:
+    """One run of a stage: the attempts that count against its budget, the free moves (past unreachable
+    proxies, and a consumer that asked to wait), and what each attempt tells the rotation and the watch."""
 
-    def __init__(self, budget: int, free: int) -> None:
-        self.budget = budget
+    def __init__(self, name: str, budget: int, session: ProxySession, subject: str, media: bool,
+                 watch: StageWatch | None) -> None:
+        self.name, self.budget, self.session, self.subject = name, budget, session, subject
+        self.media, self.watch = media, watch
         self.used = 0
-        self.free_left = free
+        self.free_moves = session.choices - 1  # at most once per other proxy
         self.last_was_free = False
-
-    def charge(self, exc: MediaError) -> None:
-        self.last_was_free = isinstance(exc, ProxyUnreachableError) and self.free_left > 0
-        if self.last_was_free:
-            self.free_left -= 1
-        else:
-            self.used += 1
 
     @property
     def spent(self) -> bool:
         return self.used >= self.budget
+
+    def failed(self, exc: MediaError, proxy: str, number: int) -> None:
+        self.session.report(_outcome(exc), media=self.media)
+        exc.stage, exc.proxy, exc.attempts = self.name, proxy, number
+        if exc.retryable:
+            PROXY_FAILURES.labels(proxy).inc()
+            self.last_was_free = isinstance(exc, ConsumerBusyError) or (
+                isinstance(exc, ProxyUnreachableError) and self.free_moves > 0)
+            if isinstance(exc, ProxyUnreachableError) and self.last_was_free:
+                self.free_moves -= 1
+            elif not self.last_was_free:
+                self.used += 1
+        if not exc.retryable or self.spent:
+            log.info("%s %s: attempt %d/%d via %s failed for good: %s (%s)", self.name, self.subject, self.used,
+                     self.budget, proxy, exc.reason, exc)
+            if self.watch is not None and exc.retryable:
+                self.watch.record(self.name, exc)
+
+    def succeeded(self, proxy: str, started: float) -> None:
+        self.session.report(Outcome.REACHED, media=self.media)
+        if self.watch is not None:
+            self.watch.record(self.name, None)
+        log.debug("%s %s: attempt %d/%d via %s ok in %.2f s", self.name, self.subject, self.used + 1,
+                  self.budget, proxy, time.monotonic() - started)
+
+    def before_retry(self, state: RetryCallState) -> None:
+        previous, error = display_proxy(self.session.proxy), state.outcome.exception() if state.outcome else "-"
+        if isinstance(error, ConsumerBusyError):
+            log.info("%s %s: %s; the stream goes again, no attempt used", self.name, self.subject, error)
+        elif self.last_was_free:
+            log.info("%s %s: proxy %s cannot be reached (%s); moving on to %s, no attempt used", self.name,
+                     self.subject, previous, error, display_proxy(self.session.rotate()))
+        else:
+            RETRIES.labels(self.name).inc()
+            log.info("%s %s: attempt %d/%d via %s failed (%s); retrying via %s", self.name, self.subject,
+                     self.used, self.budget, previous, error, display_proxy(self.session.rotate()))
+
+    def wait(self, state: RetryCallState) -> float:
+        return 0.0 if self.last_was_free else _backoff(state)
 
 
 _backoff = wait_exponential(multiplier=0.1, max=2)
@@ -64,23 +99,9 @@ async def run_stage(
     move) and tries again. A MediaError that leaves the stage carries the stage, the proxy and the attempt
     count (admins see them). `media`: the attempts go to the CDN (session.media_proxy). `watch` hears how
     the stage ended (transient failures only: a deleted post says nothing about the platform)."""
-    spent = _Budget(budget, free=session.choices - 1)
-
-    def rotate(state: RetryCallState) -> None:
-        previous, error = display_proxy(session.proxy), state.outcome.exception() if state.outcome else "-"
-        if spent.last_was_free:
-            log.info("%s %s: proxy %s cannot be reached (%s); moving on to %s, no attempt used", stage, subject,
-                     previous, error, display_proxy(session.rotate()))
-            return
-        RETRIES.labels(stage).inc()
-        log.info("%s %s: attempt %d/%d via %s failed (%s); retrying via %s", stage, subject,
-                 spent.used, budget, previous, error, display_proxy(session.rotate()))
-
-    def wait(state: RetryCallState) -> float:
-        return 0.0 if spent.last_was_free else _backoff(state)
-
-    retrying = AsyncRetrying(stop=lambda _state: spent.spent, retry=retry_if_exception(_retryable), wait=wait,
-                             before_sleep=rotate, reraise=True)
+    run = _Stage(stage, budget, session, subject, media, watch)
+    retrying = AsyncRetrying(stop=lambda _state: run.spent, retry=retry_if_exception(_retryable), wait=run.wait,
+                             before_sleep=run.before_retry, reraise=True)
     async for trial in retrying:
         with trial:
             await session.prepare()
@@ -89,21 +110,8 @@ async def run_stage(
                 result = await attempt()
             except MediaError as exc:
                 STAGE_SECONDS.labels(stage, exc.reason).observe(time.monotonic() - started)
-                session.report(_outcome(exc), media=media)
-                if exc.retryable:
-                    PROXY_FAILURES.labels(proxy).inc()
-                    spent.charge(exc)
-                exc.stage, exc.proxy, exc.attempts = stage, proxy, trial.retry_state.attempt_number
-                if not exc.retryable or spent.spent:
-                    log.info("%s %s: attempt %d/%d via %s failed for good: %s (%s)", stage, subject, spent.used,
-                             budget, proxy, exc.reason, exc)
-                    if watch is not None and exc.retryable:
-                        watch.record(stage, exc)
+                run.failed(exc, proxy, trial.retry_state.attempt_number)
                 raise
-            session.report(Outcome.REACHED, media=media)
-            if watch is not None:
-                watch.record(stage, None)
             STAGE_SECONDS.labels(stage, "ok").observe(time.monotonic() - started)
-            log.debug("%s %s: attempt %d/%d via %s ok in %.2f s", stage, subject, spent.used + 1, budget, proxy,
-                      time.monotonic() - started)
+            run.succeeded(proxy, started)
     return result

@@ -42,10 +42,15 @@ class SharedState(ABC):
         window: no boundary at which a burst of twice the limit gets through)."""
 
     @abstractmethod
-    async def take(self, key: Key, limit: int, window: float, weight: int = 1) -> float:
+    async def take(self, key: Key, limit: int, window: float, weight: int = 1, stamp: str = "") -> float:
         """A sliding window of events (`key.ttl`: the longest window anyone asks about): take `weight`
         places when the last `window` seconds leave room for them (or hold nothing at all, for a weight
-        over the limit). 0.0 when taken; else, taking nothing, the seconds until there will be room."""
+        over the limit). 0.0 when taken; else, taking nothing, the seconds until there will be room.
+        `stamp` names the places taken, for restamp()."""
+
+    @abstractmethod
+    async def restamp(self, key: Key, stamp: str, weight: int) -> None:
+        """Move the places taken under `stamp` to now (the event happened later than it was booked)."""
 
     @abstractmethod
     async def line_join(self, key: Key, member: str, position: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -20,7 +21,7 @@ class LocalState(SharedState):
         self._values: dict[str, tuple[str, float]] = {}
         self._counts: dict[str, int] = {}
         self._events: dict[str, deque[float]] = {}
-        self._windows: dict[str, deque[float]] = {}
+        self._windows: dict[str, dict[str, float]] = {}
         self._lines: dict[str, dict[str, float]] = {}
         self._recent: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=3600)  # sweeps expired values
 
@@ -78,17 +79,24 @@ class LocalState(SharedState):
             del self._events[next(iter(self._events))]
         return len(events)
 
-    async def take(self, key: Key, limit: int, window: float, weight: int = 1) -> float:
+    async def take(self, key: Key, limit: int, window: float, weight: int = 1, stamp: str = "") -> float:
         now = time.monotonic()
-        events = self._windows.setdefault(key.name, deque())
-        while events and events[0] <= now - key.lifetime:
-            events.popleft()
-        inside = [at for at in events if at > now - window]
+        events = self._windows.setdefault(key.name, {})
+        for member in [m for m, at in events.items() if at <= now - key.lifetime]:
+            del events[member]
+        inside = sorted(at for at in events.values() if at > now - window)
         need = len(inside) + weight - limit if weight <= limit else len(inside)
         if need <= 0:
-            events.extend([now] * weight)
+            stamp = stamp or secrets.token_hex(6)
+            events.update({f"{stamp}:{i}": now for i in range(weight)})
             return 0.0
         return inside[need - 1] + window - now
+
+    async def restamp(self, key: Key, stamp: str, weight: int) -> None:
+        events, now = self._windows.get(key.name, {}), time.monotonic()
+        for i in range(weight):
+            if f"{stamp}:{i}" in events:
+                events[f"{stamp}:{i}"] = now
 
     async def line_join(self, key: Key, member: str, position: float) -> None:
         self._lines.setdefault(key.name, {})[member] = position

@@ -38,21 +38,29 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 """
-# A sliding window of one member per place, scored by time (ms); ARGV: now, window, limit, weight, keep, nonce.
-_TAKE = """
-local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
-local limit, weight, keep = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+# A sliding window of one member per place, scored by Redis's own clock (ms), so every process and machine
+# counts alike; ARGV: window, limit, weight, keep, stamp.
+_NOW = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+"""
+_TAKE = _NOW + """
+local window = tonumber(ARGV[1])
+local limit, weight, keep = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - keep)
-local inside = redis.call('ZRANGEBYSCORE', KEYS[1], now - window, '+inf', 'WITHSCORES')
+local inside = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - window), '+inf', 'WITHSCORES')
 local count = #inside / 2
 local need = count
 if weight <= limit then need = count + weight - limit end
 if need <= 0 then
-  for i = 1, weight do redis.call('ZADD', KEYS[1], now, ARGV[6] .. ':' .. i) end
+  for i = 0, weight - 1 do redis.call('ZADD', KEYS[1], now, ARGV[5] .. ':' .. i) end
   redis.call('PEXPIRE', KEYS[1], keep)
   return 0
 end
-return tonumber(inside[need * 2]) + window - now
+return math.max(1, tonumber(inside[need * 2]) + window - now)
+"""
+_RESTAMP = _NOW + """
+for i = 0, tonumber(ARGV[2]) - 1 do redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1] .. ':' .. i) end
 """
 _COUNT_DOWN = """
 if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end
@@ -76,6 +84,7 @@ class RedisState(SharedState):
         self._count_up = self._redis.register_script(_COUNT_UP)
         self._count_down = self._redis.register_script(_COUNT_DOWN)
         self._take = self._redis.register_script(_TAKE)
+        self._restamp = self._redis.register_script(_RESTAMP)
 
     async def claim(self, key: Key, value: str = "1") -> bool:
         return bool(await self._redis.set(PREFIX + key.name, value, nx=True, px=_ms(key.lifetime)))
@@ -107,11 +116,13 @@ class RedisState(SharedState):
             _, _, count, _ = await pipe.execute()
         return int(count)
 
-    async def take(self, key: Key, limit: int, window: float, weight: int = 1) -> float:
-        args: list[int | str] = [_ms(time.time()), _ms(window), limit, weight, _ms(key.lifetime),
-                                 secrets.token_hex(6)]
+    async def take(self, key: Key, limit: int, window: float, weight: int = 1, stamp: str = "") -> float:
+        args: list[int | str] = [_ms(window), limit, weight, _ms(key.lifetime), stamp or secrets.token_hex(6)]
         wait_ms = await self._take(keys=[PREFIX + key.name], args=args)
         return max(0.0, int(wait_ms) / 1000)
+
+    async def restamp(self, key: Key, stamp: str, weight: int) -> None:
+        await self._restamp(keys=[PREFIX + key.name], args=[stamp, weight])
 
     async def line_join(self, key: Key, member: str, position: float) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
 
@@ -15,17 +15,19 @@ from media_types.texts import Translate
 
 
 class Senders:
-    def __init__(self, *, bot: Bot, translate: Callable[[str], Translate], storage_channel_id: int | None) -> None:
+    def __init__(self, *, bot: Bot, translate: Callable[[str], Translate], storage_channel_id: int | None,
+                 patience: float = 900.0, turn: Callable[[DeliveryJob], Awaitable[None]] | None = None) -> None:
+        """`turn` waits until a chat's earlier requests have gone first (DeliveryQueue.wait_for_turn)."""
         self._bot = bot
         self._translate = translate
         self._storage_channel_id = storage_channel_id
+        self._patience = patience
+        self._turn = turn
 
     def for_job(self, job: DeliveryJob) -> Sender:
         t = self._translate(job.language)
-        if job.surface is Surface.INLINE:
-            return InlineSender(self._bot, job, t, self._storage_channel_id)
-        return (GroupSender if job.surface is Surface.GROUP else ChatSender)(self._bot, job, t,
-                                                                             self._storage_channel_id)
+        kind = {Surface.INLINE: InlineSender, Surface.GROUP: GroupSender}.get(job.surface, ChatSender)
+        return kind(self._bot, job, t, self._storage_channel_id, patience=self._patience, turn=self._turn)
 
 
 __all__ = ["AudioMeta", "ChatBlockedError", "ChatSender", "InlineMode", "Sender", "Senders", "Upload", "VideoMeta"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import (
     InlineKeyboardMarkup,
     InputFile,
@@ -27,10 +27,11 @@ from data import MediaKind
 from media_types.albums import split_albums
 from media_types.cache import CachedItem, FileKind, SentFile
 from media_types.job import DeliveryJob
+from media_types.limits import pause
 from media_types.telegram_answers import REPLY_GONE
 from media_types.texts import Translate, caption, music_keyboard
 from media_types.uploads import StreamedUpload, upload_failure_is_retryable
-from pipeline import NetworkError
+from pipeline import ConsumerBusyError, NetworkError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,11 +72,15 @@ class AudioMeta:
 class Sender(ABC):
     """Sends one job's media where its surface shows it. Made per job (Senders.for_job)."""
 
-    def __init__(self, bot: Bot, job: DeliveryJob, t: Translate, storage_channel_id: int | None = None) -> None:
+    def __init__(self, bot: Bot, job: DeliveryJob, t: Translate, storage_channel_id: int | None = None, *,
+                 patience: float = 900.0, turn: Callable[[DeliveryJob], Awaitable[None]] | None = None) -> None:
         self._bot = bot
         self.job = job
         self.t = t
         self._storage = storage_channel_id  # where files no chat shows are uploaded to get their file ids
+        self._patience = patience  # seconds of Telegram's 429s a streamed upload waits out in all
+        self._waited = 0.0
+        self._turn = turn  # waits until the chat's earlier requests have gone first (see DeliveryQueue)
         self._reply = (ReplyParameters(message_id=job.reply_to, allow_sending_without_reply=True)
                        if job.reply_to is not None else None)
 
@@ -113,6 +118,7 @@ class Sender(ABC):
         """Why the request ends without media. Private chats get the reason; groups a reaction at most
         (unless it is news for everyone, like a restart); inline messages show it in place."""
         try:
+            await self._take_turn()
             await self._report(text, keyboard, quiet_in_groups)
         except (TelegramBadRequest, TelegramForbiddenError) as exc:
             log.warning("could not report the failure of request %s: %s", self.job.request_id, exc.message)
@@ -127,13 +133,21 @@ class Sender(ABC):
 
     async def _send(self, make: Callable[[ReplyParameters | None], Awaitable[T]], *, streamed: bool = False) -> T:
         """One Telegram call for the job. "Blocked by the user" ends all work for the chat. A streamed upload
-        cannot be replayed, so when it fails on Telegram's side (network, 5xx, 429, or the message to reply
-        to is gone) it becomes a retryable NetworkError: the download stage repeats download and upload
-        together, without the reply if that was the trouble."""
+        cannot be replayed, so when it fails on Telegram's side (network, 5xx, or the message to reply to is
+        gone) it becomes a retryable NetworkError: the download stage repeats download and upload together,
+        without the reply if that was the trouble. A 429 is waited out here and repeats them without using
+        up the stage's budget, until the waits add up to the patience."""
+        await self._take_turn()
         try:
             if streamed:
                 return await upload_failure_is_retryable(make(self._reply))
             return await make(self._reply)
+        except TelegramRetryAfter as exc:
+            self._waited += exc.retry_after
+            if not streamed or self._waited > self._patience:
+                raise
+            await pause(exc.retry_after)
+            raise ConsumerBusyError(f"Telegram asked to wait {exc.retry_after} s") from None
         except TelegramForbiddenError as exc:
             if BLOCKED in exc.message.lower():
                 raise ChatBlockedError(exc.message) from None
@@ -143,6 +157,12 @@ class Sender(ABC):
                 raise
             self._reply = None
             raise NetworkError("the message to reply to is gone; sending without the reply") from None
+
+    async def _take_turn(self) -> None:
+        """Once, before the job's first send: its chat's earlier requests go first."""
+        if self._turn is not None:
+            turn, self._turn = self._turn, None
+            await turn(self.job)
 
     async def _albums(self, chat_id: int, uploads: Sequence[Upload], text: str, *,
                       reply: bool) -> list[SentFile]:

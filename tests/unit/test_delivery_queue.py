@@ -9,7 +9,8 @@ import pytest
 from data import Platform, Surface
 from data.shared import LocalState
 from media_types.job import DeliveryJob
-from media_types.limits import DeliveryQueue, SpamGuard, Verdict
+from media_types.limits import DeliveryQueue
+from media_types.spam import SpamGuard, Verdict
 from tests.harness import eventually
 
 LINK = "https://www.tiktok.com/@user/video/7312345678901234567"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -30,7 +29,7 @@ from aiogram.types import InputMediaPhoto, ReactionTypeEmoji
 
 from data import keys
 from data.shared import LocalState
-from media_types.outbound import OutboundLimiter, message_weight
+from media_types.outbound import FloodControl, message_weight
 
 PHOTO_URL = "https://example.com/photo.jpg"  # the fake accepts a URL where a file goes
 
@@ -61,7 +60,7 @@ def test_message_weight(method: TelegramMethod[Any], weight: int) -> None:
 
 
 async def test_the_limiter_hands_the_same_call_on_and_returns_its_answer_unchanged() -> None:
-    limiter, bot = OutboundLimiter(), Bot("1:a")
+    limiter, bot = FloodControl(), Bot("1:a")
     handed: list[tuple[Bot, TelegramMethod[Any]]] = []
     answer: Response[Any] = Response(ok=True, result=True)
 
@@ -77,35 +76,28 @@ async def test_the_limiter_hands_the_same_call_on_and_returns_its_answer_unchang
     await bot.session.close()
 
 
-async def test_the_shared_second_counts_each_message_of_every_process() -> None:
-    """Across processes the budget is counted per wall-clock second in the shared state: an album of
-    three takes three places; calls that send nothing take none."""
-    for _ in range(3):  # a second boundary falling mid-check is tried again
-        shared = LocalState()
-        limiter = OutboundLimiter(per_second=30, shared=shared)
+async def test_each_message_of_an_album_takes_a_place_in_the_windows() -> None:
+    """An album of three takes three places of the chat's 3-in-3-s and of the 30-a-second overall; calls
+    that send nothing take none."""
+    shared = LocalState()
+    limiter, bot = FloodControl(shared), Bot("1:a")
 
-        async def make_request(_bot: Bot, _method: TelegramMethod[Any]) -> Response[Any]:
-            return Response(ok=True, result=True)
+    async def make_request(_bot: Bot, _method: TelegramMethod[Any]) -> Response[Any]:
+        return Response(ok=True, result=True)
 
-        bot = Bot("1:a")
-        second = int(time.time())
-        await limiter(make_request, bot, SendMediaGroup(chat_id=5, media=album(3)))
-        await limiter(make_request, bot, SendChatAction(chat_id=5, action="typing"))
-        await limiter(make_request, bot, GetMe())
-        await bot.session.close()
-        if int(time.time()) != second:
-            continue
-        key = keys.outbound_second(second)
-        assert await shared.count_up(key, 30, 27)  # exactly 27 places were left of 30
-        assert not await shared.count_up(key, 30, 1)
-        return
-    pytest.fail("no wall-clock second lasted long enough for the check")
+    await limiter(make_request, bot, SendMediaGroup(chat_id=5, media=album(3)))
+    await limiter(make_request, bot, SendChatAction(chat_id=5, action="typing"))
+    await limiter(make_request, bot, GetMe())
+    await bot.session.close()
+    assert await shared.take(keys.flood_window(5), 3, 3.0) > 0  # the chat's window is full
+    assert await shared.take(keys.flood_window(None), 30, 1.0, weight=27) == 0.0  # 27 of 30 were left...
+    assert await shared.take(keys.flood_window(None), 30, 1.0) > 0  # ...and no more
 
 
 @pytest.fixture
 async def limited_bot(telegram) -> AsyncIterator[Bot]:
     session = AiohttpSession(api=TelegramAPIServer.from_base(telegram.base_url))
-    session.middleware(OutboundLimiter(shared=LocalState()))
+    session.middleware(FloodControl(LocalState()))
     bot = Bot(telegram.token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     try:
         yield bot

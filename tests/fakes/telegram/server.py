@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.server import BackgroundServer
+from tests.fakes.telegram.flood import FloodModel
 from tests.fakes.telegram.messages import MessagesMixin
 from tests.fakes.telegram.methods import SEND_MEDIA_METHODS, MethodsMixin
 from tests.fakes.telegram.records import ApiError, Call, ScriptedFailure, StoredFile, UploadedFile
@@ -65,6 +66,7 @@ class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
         self._members: dict[tuple[int, int], str] = {}
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._failures: list[ScriptedFailure] = []
+        self.flood: FloodModel | None = None  # enforce_flood_limits() turns Telegram's limits on
         # Webhook mode: where updates are POSTed instead of being served to getUpdates.
         self._webhook: dict[str, Any] | None = None
         self._webhook_task: asyncio.Task | None = None
@@ -174,6 +176,8 @@ class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
             RequestValidator(self._spec, call.files, self._files.__contains__).check_method(call.method, call.params)
             self._raise_if_blocked(call.method, call.params)
             self._raise_scripted_failure(call.method, call.params)
+            if self.flood is not None:
+                self.flood.admit(call.method, call.params)
             return call.params
 
     def _execute(self, method: str, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
@@ -315,6 +319,12 @@ class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
         return True
 
     # ----------------------------------------------------------------------- scripting
+
+    def enforce_flood_limits(self, **limits: tuple[int, float]) -> FloodModel:
+        """From now on, answer sends over Telegram's flood limits with 429 (tests.fakes.telegram.flood)."""
+        with self._lock:
+            self.flood = FloodModel(**limits)
+            return self.flood
 
     def fail_next(self, method: str, *, error_code: int = 429, description: str | None = None,
                   retry_after: int | None = None, times: int = 1,
