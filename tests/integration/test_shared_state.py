@@ -155,3 +155,33 @@ async def test_a_line_ranks_its_members_by_position(state: SharedState) -> None:
     assert [await state.line_rank(line, m) for m in ("a", "b", "c", "z")] == [0, 1, 2, None]
     await state.line_leave(line, "a")
     assert [await state.line_rank(line, m) for m in ("b", "c")] == [0, 1]
+
+
+async def test_a_429_holds_its_chat_in_every_process_and_one_without_a_chat_holds_all(redis_url: str) -> None:
+    """Telegram's retry_after, learned by one process, holds the other's sends: to that chat only, or to
+    every chat when the 429 named none."""
+    from aiogram.methods import SendMessage
+
+    from media_types.outbound import FloodControl
+
+    states = [RedisState(redis_url), RedisState(redis_url)]
+    learner, other = (FloodControl(state) for state in states)
+    sent: dict[int, float] = {}
+
+    async def record(_bot, method) -> None:
+        sent[method.chat_id] = time.time()
+
+    try:
+        held_until = time.time() + 1.0
+        await learner.hold(7, 1.0)
+        await asyncio.gather(other(record, None, SendMessage(chat_id=7, text="held")),
+                             other(record, None, SendMessage(chat_id=8, text="free")))
+        assert sent[7] >= held_until - 0.05 and sent[8] < held_until - 0.5
+        sent.clear()
+        held_until = time.time() + 1.0
+        await learner.hold(None, 1.0)
+        await other(record, None, SendMessage(chat_id=9, text="held too"))
+        assert sent[9] >= held_until - 0.05
+    finally:
+        for state in states:
+            await state.close()
