@@ -103,3 +103,13 @@ async def running_bot(telegram: FakeTelegram, tmp_path: Path, **overrides: objec
         yield bot
     finally:
         await bot.stop()
+
+
+async def start_broadcast(telegram: FakeTelegram, text: str) -> None:
+    """The admin posts `text`, replies /broadcast to it and confirms."""
+    source = telegram.private_message(ADMIN, text)["message"]
+    telegram.command(ADMIN, "broadcast", reply_to=source)
+    confirm = (await telegram.await_for("sendMessage", timeout=10,
+                                        predicate=lambda c: "Send this message to" in c.params["text"]))[-1]
+    send = confirm.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    telegram.callback_query(ADMIN, send, message=confirm.result)

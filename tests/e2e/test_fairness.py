@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 from data.models import BroadcastStatus
 from tests.fakes import media
 from tests.fakes.tiktok import VideoFormat as FakeFormat
-from tests.harness import ADMIN, RunningBot, bot_in_world, bot_settings, eventually
+from tests.harness import ADMIN, RunningBot, bot_in_world, bot_settings, eventually, start_broadcast
 
 USER, OTHER, GROUP = 5001, 5002, -1009001
 VIDEO_ID = "7312345678901234567"
@@ -158,12 +158,7 @@ async def test_broadcast_interrupted_and_resumed_reaches_everyone_once(telegram,
         for chat_id in audience:
             await bot.repositories.chats.register(chat_id, "private")
         await bot.repositories.chats.register(ADMIN, "private")
-        source = telegram.private_message(ADMIN, "📣 news for everyone")["message"]
-        telegram.command(ADMIN, "broadcast", reply_to=source)
-        confirm = (await telegram.await_for("sendMessage", timeout=10,
-                                            predicate=lambda c: "Send this message to" in c.params["text"]))[-1]
-        send = confirm.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-        telegram.callback_query(ADMIN, send, message=confirm.result)
+        await start_broadcast(telegram, "📣 news for everyone")
         await telegram.await_for("copyMessage", count=10, timeout=30)
     interrupted = len([c for c in telegram.calls_to("copyMessage") if c.ok])
     assert interrupted < len(audience) + 1

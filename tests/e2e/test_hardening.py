@@ -16,7 +16,7 @@ import pytest
 
 from tests.fakes.telegram.updates import ANONYMOUS_ADMIN, CHANNEL_BOT, TELEGRAM
 from tests.fakes.world import ProxyConfig
-from tests.harness import ADMIN, bot_in_world, eventually, free_port, running_bot
+from tests.harness import ADMIN, bot_in_world, eventually, free_port, running_bot, start_broadcast
 
 USER = 5001
 GROUP, SECOND_GROUP = -1009001, -1009002
@@ -197,12 +197,7 @@ async def test_a_broadcast_copy_that_failed_for_now_is_sent_later(telegram, worl
         for chat_id in (*audience, ADMIN):
             await bot.repositories.chats.register(chat_id, "private")
         telegram.fail_next("copyMessage", error_code=500, predicate=lambda params: params["chat_id"] == unlucky)
-        source = telegram.private_message(ADMIN, "📣 news for everyone")["message"]
-        telegram.command(ADMIN, "broadcast", reply_to=source)
-        confirm = (await telegram.await_for("sendMessage", timeout=10,
-                                            predicate=lambda c: "Send this message to" in c.params["text"]))[-1]
-        send = confirm.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-        telegram.callback_query(ADMIN, send, message=confirm.result)
+        await start_broadcast(telegram, "📣 news for everyone")
         [finished] = await telegram.await_for("editMessageText", timeout=30,
                                               predicate=lambda c: "Broadcast finished" in c.params["text"])
     tries = [call for call in telegram.calls_to("copyMessage") if call.params["chat_id"] == unlucky]

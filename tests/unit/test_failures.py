@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 
-from data import Platform, Repositories, Surface, create_engine, migrate, session_factory
+from data import Platform, Repositories, Surface
 from data.logs import RedactSecrets
 from media_types.failures import FailureReporter
 from media_types.job import DeliveryJob
@@ -28,26 +21,6 @@ UPLOAD_LIMIT = 50 * 1024 * 1024
 def t(key: str, **arguments: object) -> str:
     """A translator without i18n: the key, then its arguments."""
     return " ".join([key, *(f"{name}={value}" for name, value in sorted(arguments.items()))])
-
-
-@pytest.fixture
-async def repositories(tmp_path: Path) -> AsyncIterator[Repositories]:
-    engine = create_engine(f"sqlite:///{tmp_path}/db.sqlite3")
-    await migrate(engine)
-    try:
-        yield Repositories(session_factory(engine))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-async def bot(telegram) -> AsyncIterator[Bot]:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(telegram.base_url))
-    bot = Bot(telegram.token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    try:
-        yield bot
-    finally:
-        await bot.session.close()
 
 
 class Reporting:

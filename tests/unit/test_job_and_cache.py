@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from data import MediaKind, PipelineSettings, Platform, Repositories, Surface, create_engine, migrate, session_factory
+from data import MediaKind, PipelineSettings, Platform, Repositories, Surface
 from media_types.cache import CachedItem, FileKind, MediaCache, SentFile, Variant
 from media_types.job import DeliveryJob, retry_token
 from pipeline import Platforms
@@ -142,16 +141,6 @@ META = {"kind": "video", "url": LINK, "description": "", "has_music": False}
 ])
 def test_an_unreadable_entry_is_none(entries: Any) -> None:
     assert CachedItem.from_json(entries) is None
-
-
-@pytest.fixture
-async def repositories(tmp_path: Path) -> AsyncIterator[Repositories]:
-    engine = create_engine(f"sqlite:///{tmp_path}/db.sqlite3")
-    await migrate(engine)
-    try:
-        yield Repositories(session_factory(engine))
-    finally:
-        await engine.dispose()
 
 
 async def test_the_media_cache_keeps_items_per_variant_until_dropped(repositories: Repositories) -> None:

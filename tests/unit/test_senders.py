@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import pytest
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.types import BufferedInputFile
 from PIL import Image
 
@@ -41,16 +36,6 @@ def jpeg(side: int = 64) -> bytes:
 VIDEO = CachedItem(kind=MediaKind.VIDEO, url=LINK, description="Sunset & sea", has_music=True)
 SILENT = CachedItem(kind=MediaKind.VIDEO, url=LINK, description="No sound here")
 GALLERY = CachedItem(kind=MediaKind.IMAGES, url=LINK, description="Twelve pictures")
-
-
-@pytest.fixture
-async def bot(telegram) -> AsyncIterator[Bot]:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(telegram.base_url))
-    bot = Bot(telegram.token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    try:
-        yield bot
-    finally:
-        await bot.session.close()
 
 
 @pytest.fixture
