@@ -8,7 +8,7 @@ import dataclasses
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ReactionTypeEmoji, ReplyParameters
 from aiogram_i18n import I18nContext
 
@@ -42,18 +42,23 @@ async def submit(jobs: list[DeliveryJob], tasks: DeliveryTasks, platforms: Platf
     """Submit every job the chat's quota admits (in one process they run here, concurrently; with Redis
     they go to the workers); a refused one gets a retry button in private chats, a note in its inline
     message, and nothing in groups (it is counted and logged)."""
-    admitted = []
+    admitted: list[DeliveryJob] = []
     request_ids = REQUEST_IDS.get()
-    for asked in jobs:
-        job = dataclasses.replace(asked, request_id=request_ids.next()) if request_ids is not None else asked
-        if await tasks.admit(job):
-            admitted.append(job)
-            continue
-        log.info("request %s for %s refused: %s", job.request_id, job.link,
-                 "shutting down" if tasks.closing else "too many in flight")
-        if job.surface is not Surface.GROUP:
-            await _refuse(job, tasks, platforms, bot, i18n)
-    await _show_queued(admitted, tasks, bot)
+    try:
+        for asked in jobs:
+            job = dataclasses.replace(asked, request_id=request_ids.next()) if request_ids is not None else asked
+            if await tasks.admit(job):
+                admitted.append(job)
+                continue
+            log.info("request %s for %s refused: %s", job.request_id, job.link,
+                     "shutting down" if tasks.closing else "too many in flight")
+            if job.surface is not Surface.GROUP:
+                await _refuse(job, tasks, platforms, bot, i18n)
+        await _show_queued(admitted, tasks, bot)
+    except BaseException:  # nothing admitted may keep its place without being submitted
+        log.exception("taking %d request(s) in failed; their places are given back", len(admitted))
+        await asyncio.shield(asyncio.gather(*(tasks.release(job) for job in admitted), return_exceptions=True))
+        raise
     await asyncio.gather(*(tasks.submit(job) for job in admitted))
 
 
@@ -64,7 +69,7 @@ async def _show_queued(admitted: list[DeliveryJob], tasks: DeliveryTasks, bot: B
         if job.surface is Surface.PRIVATE and job.reply_to is not None and await tasks.must_wait(job):
             try:
                 await bot.set_message_reaction(job.owner, job.reply_to, reaction=[ReactionTypeEmoji(emoji=QUEUED)])
-            except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            except TelegramAPIError as exc:  # a courtesy: never worth the requests themselves
                 log.info("could not mark request %s as queued: %s", job.request_id, exc.message)
             return
 
@@ -81,5 +86,5 @@ async def _refuse(job: DeliveryJob, tasks: DeliveryTasks, platforms: Platforms, 
         text = i18n.get("shutdown-retry" if tasks.closing else "queue-full")
         reply = ReplyParameters(message_id=job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
         await bot.send_message(job.owner, text, reply_markup=keyboard, reply_parameters=reply)
-    except (TelegramBadRequest, TelegramForbiddenError) as exc:
+    except TelegramAPIError as exc:
         log.info("could not refuse request %s: %s", job.request_id, exc.message)

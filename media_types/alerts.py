@@ -35,7 +35,7 @@ class BreakageAlerts:
         background, so that request goes on at once."""
         (log.warning if alarm.broken else log.info)(
             "%s %s %s: %d of the last %d failed as %s", alarm.platform, alarm.stage,
-            "is broken" if alarm.broken else "recovered", alarm.failures, alarm.window, alarm.way)
+            "is broken" if alarm.broken else "works", alarm.failures, alarm.window, alarm.way or "-")
         task = asyncio.get_running_loop().create_task(self._tell(alarm))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)

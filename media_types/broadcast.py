@@ -1,6 +1,9 @@
 """Broadcasts: an admin's message copied to every chat that has not blocked the bot, through the same
-outbound limiter as everything else. Progress is in the database, so a restart resumes where it stopped,
-and a recipient is claimed before the copy, so nobody gets a message twice. One process at a time runs a
+flood control as everything else. Progress is in the database, so a restart resumes where it stopped, and a
+recipient is claimed before the copy, so a restart sends nobody the message twice. A copy that failed for now
+(network, Telegram's 5xx, a 429 that outlasted the waits) or was stopped mid-way is tried again later: at
+least once, so a recipient whose copy Telegram took just before the connection broke may get it twice. One
+process at a time runs a
 broadcast (a lease in the shared state); every bot process looks for running broadcasts nobody runs at
 start and every minute, so one stopped mid-way is carried on by another replica."""
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from data.keys import Key
 from data.shared import SharedState
+from media_types.limits import lending_slot
 from pipeline import MediaError, error_for
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,10 @@ class SingleFlight:
             log.info("%s is being worked on for another request; waiting for it", lease.name)
             if not waited and waiting is not None:
                 await waiting()
-            while await self._state.get(lease) is not None:  # noqa: ASYNC110 - the holder may be another process
-                await asyncio.sleep(self._poll)
+            # Not on a delivery slot meanwhile: the holder may itself need one to finish.
+            await lending_slot(self._until_free(lease))
             waited = True
+
+    async def _until_free(self, lease: Key) -> None:
+        while await self._state.get(lease) is not None:  # noqa: ASYNC110 - the holder may be another process
+            await asyncio.sleep(self._poll)

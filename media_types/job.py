@@ -25,7 +25,7 @@ class DeliveryJob:
     reply_to: int | None = None
     inline_message_id: str | None = None
     sound: bool = False  # the item's sound (the music button) instead of its media
-    position: float | None = None  # its place in its chat's order (the message's id); None: no order
+    position: float | None = None  # its place in its chat's order (from its message); None: when it arrives
     request_id: str = field(default_factory=lambda: secrets.token_hex(6))
 
     @property

@@ -169,6 +169,10 @@ class DeliveryTasks:
     async def admit(self, job: DeliveryJob) -> bool:
         return await self._deliveries.admit(job)
 
+    async def release(self, job: DeliveryJob) -> None:
+        """Give back the place of a job that will not be submitted after all."""
+        await self._deliveries.release(job)
+
     async def must_wait(self, job: DeliveryJob) -> bool:
         """Whether the job waits for others of its chat before it can start."""
         return await self._deliveries.ahead(job) >= self._deliveries.chat_concurrency

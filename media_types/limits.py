@@ -98,14 +98,13 @@ class DeliveryQueue:
         if self.closing or not await self._state.count_up(keys.in_flight(job.owner), limit):
             REJECTED.labels("closing" if self.closing else "chat_limit").inc()
             return False
-        if job.position is not None:
-            await self._state.line_join(keys.chat_line(job.owner), job.request_id, job.position)
+        # A request from no message (inline, a button under an inline message) queues after the chat's others.
+        position = job.position if job.position is not None else time.time() * 1000
+        await self._state.line_join(keys.chat_line(job.owner), job.request_id, position)
         return True
 
     async def ahead(self, job: DeliveryJob) -> int:
-        """How many of its chat's requests come before this one (0 for requests outside any line)."""
-        if job.position is None:
-            return 0
+        """How many of its chat's (or inline user's) requests come before this one."""
         return await self._state.line_rank(keys.chat_line(job.owner), job.request_id) or 0
 
     async def wait_in_line(self, job: DeliveryJob, *, ahead_at_most: int) -> None:
@@ -126,8 +125,7 @@ class DeliveryQueue:
     async def step_aside(self, job: DeliveryJob) -> None:
         """The request waits for another one (the same item, fetched by someone else): the requests after it
         need not wait for it."""
-        if job.position is not None:
-            await self._state.line_leave(keys.chat_line(job.owner), job.request_id)
+        await self._state.line_leave(keys.chat_line(job.owner), job.request_id)
 
     async def run(self, job: DeliveryJob, work: Callable[[DeliveryJob], Awaitable[None]]) -> bool:
         """Wait for a global slot (first come, first served), then do the work. True when the work ran to

@@ -83,11 +83,7 @@ class FloodControl(BaseRequestMiddleware):
     async def hold(self, chat_id: int | str | None, seconds: float) -> None:
         """Telegram asked to wait (a 429): nothing goes to that chat (without one: anywhere) for `seconds`,
         in any process; the chat's pace slows."""
-        key = keys.flood_hold(chat_id, seconds)
-        until = time.time() + seconds
-        current = await self._state.get(key)
-        if current is None or float(current) < until:
-            await self._state.put(key, str(until))
+        await self._state.raise_to(keys.flood_hold(chat_id, seconds), time.time() + seconds)
         if chat_id is not None:
             pace = self._pace(chat_id)
             now = time.monotonic()

@@ -14,7 +14,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 from data.metrics import TELEGRAM_WAITS
-from media_types.outbound import FloodControl, message_weight
+from media_types.outbound import FloodControl
 from media_types.uploads import replayable
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,7 @@ class TelegramAnswers(BaseRequestMiddleware):
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
                 TELEGRAM_WAITS.inc()
-                chat_id = getattr(method, "chat_id", None) if message_weight(method) else None
-                await self._flood.hold(chat_id, exc.retry_after)
+                await self._flood.hold(getattr(method, "chat_id", None), exc.retry_after)
                 waited += exc.retry_after
                 if waited > self._max_wait or not replayable(method):
                     raise  # a one-shot stream goes again with the download stage's next attempt

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from data import Platform
 from pipeline.client import MediaClient
 from pipeline.links import Link
-from pipeline.urls import WRAPPING
+from pipeline.urls import WRAPPING, links_in_message
 from pipeline.watch import StageAlarm
 
 
@@ -17,6 +17,14 @@ from pipeline.watch import StageAlarm
 class FoundLink:
     platform: Platform
     link: Link
+
+    @property
+    def item_id(self) -> str | None:
+        return self.link.item_id
+
+    @property
+    def url(self) -> str:
+        return self.link.url
 
 
 class Platforms:
@@ -32,17 +40,17 @@ class Platforms:
     def find_links(self, text: str | None, extra_urls: Iterable[str] = ()) -> list[FoundLink]:
         """Every supported link of a message (its text, then the addresses behind its text links), with
         its platform."""
-        extra = list(extra_urls)
-        return [FoundLink(platform, link) for platform, client in self._clients.items()
-                for link in client.links.find(text, extra)]
+        return links_in_message(self._parse_one, text, extra_urls)
 
-    def parse(self, raw: str) -> FoundLink | None:
-        """One pasted address (wrapping punctuation ignored), whatever its platform; None if unsupported."""
-        candidate = raw.strip().strip(WRAPPING)
+    def _parse_one(self, candidate: str) -> FoundLink | None:
         for platform, client in self._clients.items():
             if (link := client.links.parse(candidate)) is not None:
                 return FoundLink(platform, link)
         return None
+
+    def parse(self, raw: str) -> FoundLink | None:
+        """One pasted address (wrapping punctuation ignored), whatever its platform; None if unsupported."""
+        return self._parse_one(raw.strip().strip(WRAPPING))
 
     def link(self, platform: Platform, url: str) -> Link | None:
         """A stored link of a known platform, parsed (and so allow-listed) again."""

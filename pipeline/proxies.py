@@ -133,6 +133,11 @@ class ProxyManager:
                 return None
             return min(range(size), key=lambda i: self._health[i].out_until), False
 
+    def release_probe(self, index: int) -> None:
+        with self._lock:
+            self._health[index].probe_since = None
+            self._refresh(self._clock())
+
     def report(self, index: int, outcome: Outcome) -> None:
         """What an attempt through the proxy at `index` showed."""
         with self._lock:
@@ -217,12 +222,22 @@ class ProxySession:
         self._index, self._probing = (self._index + 1) % len(self._manager.pool), False
         return self.proxy
 
-    async def prepare(self) -> None:
+    async def prepare(self, *, media: bool = False) -> None:
         """Right before an attempt: the proxy it goes through. A proxy found out meanwhile is passed over
-        (that costs nothing: nothing was asked of it); with every proxy being found out, wait for one."""
+        (that costs nothing: nothing was asked of it); with every proxy being found out, wait for one. A
+        media attempt that goes direct (PROXY_DATA_ONLY) needs no proxy."""
+        if media and self._manager.data_only:
+            return
         while (claimed := self._manager.claim(self._index, self._probing)) is None:  # noqa: ASYNC110 - loop-free manager
             await asyncio.sleep(PROBE_POLL)
         self._index, self._probing = claimed
+
+    def abandon(self) -> None:
+        """The attempt ended without a verdict on its proxy (cancelled, or a failure of ours): a probe it
+        held is free for another request."""
+        if self._probing:
+            self._probing = False
+            self._manager.release_probe(self._index)
 
     def report(self, outcome: Outcome, *, media: bool = False) -> None:
         """What an attempt showed about its route; a media attempt that went direct says nothing of the

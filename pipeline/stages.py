@@ -104,13 +104,16 @@ async def run_stage(
                              before_sleep=run.before_retry, reraise=True)
     async for trial in retrying:
         with trial:
-            await session.prepare()
+            await session.prepare(media=media)
             proxy, started = display_proxy(session.media_proxy if media else session.proxy), time.monotonic()
             try:
                 result = await attempt()
             except MediaError as exc:
                 STAGE_SECONDS.labels(stage, exc.reason).observe(time.monotonic() - started)
                 run.failed(exc, proxy, trial.retry_state.attempt_number)
+                raise
+            except BaseException:
+                session.abandon()
                 raise
             STAGE_SECONDS.labels(stage, "ok").observe(time.monotonic() - started)
             run.succeeded(proxy, started)

@@ -40,6 +40,7 @@ class StageWatch:
         self._ratio = ratio
         self._outcomes: dict[str, deque[str | None]] = {}
         self._broken: dict[str, str] = {}  # stage -> the way it is broken
+        self._seen_healthy: set[str] = set()  # stages this process has seen working
         self.on_change: Callable[[StageAlarm], None] | None = None
 
     def record(self, stage: str, failure: MediaError | None) -> None:
@@ -49,11 +50,18 @@ class StageWatch:
         if len(outcomes) < self._window:
             return
         ways = Counter(way for way in outcomes if way is not None)
-        if stage in self._broken:
+        top = ways.most_common(1)[0] if ways else ("", 0)
+        if stage not in self._broken and stage not in self._seen_healthy and top[1] < self._ratio * self._window / 2:
+            # The first full window this process sees working: say so once, so that an alarm raised before a
+            # restart (by this process or another) is taken back rather than left standing.
+            self._seen_healthy.add(stage)
+            self._change(StageAlarm(self._platform, stage, top[0], top[1], self._window, False))
+        elif stage in self._broken:
             count = ways[self._broken[stage]]
             if count < self._ratio * self._window / 2:
+                self._seen_healthy.add(stage)
                 self._change(StageAlarm(self._platform, stage, self._broken.pop(stage), count, self._window, False))
-        elif ways and (top := ways.most_common(1)[0])[1] >= self._ratio * self._window:
+        elif top[1] >= self._ratio * self._window:
             self._broken[stage] = top[0]
             self._change(StageAlarm(self._platform, stage, top[0], top[1], self._window, True))
 

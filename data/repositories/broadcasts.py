@@ -83,7 +83,7 @@ class BroadcastRepository:
                 .values(status=status))
 
     async def release(self, broadcast_id: int, chat_id: int) -> None:
-        """Un-claim a recipient whose send certainly did not happen (stopped before the request)."""
+        """Un-claim a recipient, for another try later (its copy failed for now, or was stopped mid-way)."""
         async with self._sessions.begin() as session:
             await session.execute(
                 delete(BroadcastRecipient)

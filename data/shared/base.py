@@ -29,6 +29,10 @@ class SharedState(ABC):
     async def delete(self, key: Key) -> None: ...
 
     @abstractmethod
+    async def raise_to(self, key: Key, value: float) -> None:
+        """Set a number, unless it already holds a larger one (atomically); its ttl starts again."""
+
+    @abstractmethod
     async def count_up(self, key: Key, limit: int, amount: int = 1) -> bool:
         """Take `amount` of `limit` places; False (and nothing taken) when there are not that many left."""
 

@@ -52,6 +52,11 @@ class LocalState(SharedState):
         if len(self._values) > 2 * self._recent.maxsize:
             self._values = {k: v for k, v in self._values.items() if k in self._recent}
 
+    async def raise_to(self, key: Key, value: float) -> None:
+        current = self._live(key.name)
+        if current is None or float(current) < value:
+            await self.put(key, str(value))
+
     async def delete(self, key: Key) -> None:
         self._values.pop(key.name, None)
 

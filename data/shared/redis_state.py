@@ -62,6 +62,12 @@ return math.max(1, tonumber(inside[need * 2]) + window - now)
 _RESTAMP = _NOW + """
 for i = 0, tonumber(ARGV[2]) - 1 do redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1] .. ':' .. i) end
 """
+_RAISE_TO = """
+local current = redis.call('GET', KEYS[1])
+if not current or tonumber(current) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+"""
 _COUNT_DOWN = """
 if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end
 """
@@ -85,6 +91,7 @@ class RedisState(SharedState):
         self._count_down = self._redis.register_script(_COUNT_DOWN)
         self._take = self._redis.register_script(_TAKE)
         self._restamp = self._redis.register_script(_RESTAMP)
+        self._raise_to = self._redis.register_script(_RAISE_TO)
 
     async def claim(self, key: Key, value: str = "1") -> bool:
         return bool(await self._redis.set(PREFIX + key.name, value, nx=True, px=_ms(key.lifetime)))
@@ -95,6 +102,9 @@ class RedisState(SharedState):
 
     async def put(self, key: Key, value: str) -> None:
         await self._redis.set(PREFIX + key.name, value, px=_ms(key.lifetime))
+
+    async def raise_to(self, key: Key, value: float) -> None:
+        await self._raise_to(keys=[PREFIX + key.name], args=[repr(value), _ms(key.lifetime)])
 
     async def delete(self, key: Key) -> None:
         await self._redis.delete(PREFIX + key.name)

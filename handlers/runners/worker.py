@@ -13,6 +13,7 @@ from handlers.factory import open_services, wait_for_telegram
 from handlers.runners.health import serve_metrics
 
 log = logging.getLogger("bot")
+JOBS_PER_SLOT = 3
 
 
 async def run_worker(settings: Settings, *, handle_signals: bool = True) -> None:
@@ -23,8 +24,11 @@ async def run_worker(settings: Settings, *, handle_signals: bool = True) -> None
         services.tasks.serve(services.deliverer)
         await wait_for_telegram(services.bot)
         services.tasks.broker.is_worker_process = True
+        # Jobs waiting in their chat's line (or lending their slot) hold no delivery slot, so the worker takes
+        # more jobs than it has slots: the slots, not the receiver, limit what runs at once.
         receiver = Receiver(
-            services.tasks.broker, max_async_tasks=settings.max_concurrent_deliveries, run_startup=False,
+            services.tasks.broker, max_async_tasks=JOBS_PER_SLOT * settings.max_concurrent_deliveries,
+            run_startup=False,
             wait_tasks_timeout=settings.shutdown_grace_seconds + 10,
         )
         finished = asyncio.Event()

@@ -102,3 +102,13 @@ async def test_a_long_wait_for_one_chat_lends_its_slot_to_another(telegram, worl
         await telegram.await_for("sendVideo", count=2, timeout=60, predicate=lambda c: c.ok)
     delivered_to = [c.params["chat_id"] for c in telegram.calls_to("sendVideo") if c.ok]
     assert delivered_to == [USER + 1, USER]
+
+
+async def test_links_are_delivered_even_when_marking_them_queued_fails(telegram, world, tmp_path):
+    """The 👀 reaction is a courtesy: Telegram failing it (a 500) loses none of the message's links."""
+    posts = [world.tiktok.add_video(f"73123456789012347{n:02d}") for n in range(4)]
+    telegram.fail_next("setMessageReaction", error_code=500)
+    async with bot_in_world(telegram, world, tmp_path):
+        telegram.private_message(USER, " ".join(post.url for post in posts))
+        await telegram.await_for("sendVideo", count=4, timeout=60, predicate=lambda c: c.ok)
+    assert posts_in_order_delivered(telegram, USER, posts) == posts
