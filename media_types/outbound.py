@@ -67,6 +67,8 @@ class FloodControl(BaseRequestMiddleware):
     async def __call__(
         self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        if method.__api_method__ == "getUpdates":  # taking updates is never held, and costs no look at the holds
+            return await make_request(bot, method)
         chat_id = getattr(method, "chat_id", None)
         await self.wait_out_holds(chat_id)
         weight = message_weight(method)

@@ -3,7 +3,7 @@ into the client that fetches it. Everything above the platform packages goes thr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from data import Platform
@@ -30,9 +30,6 @@ class FoundLink:
 class Platforms:
     def __init__(self, clients: Iterable[MediaClient]) -> None:
         self._clients = {client.platform: client for client in clients}
-
-    def __iter__(self) -> Iterator[MediaClient]:
-        return iter(self._clients.values())
 
     def client(self, platform: Platform) -> MediaClient:
         return self._clients[platform]

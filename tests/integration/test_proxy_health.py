@@ -51,4 +51,5 @@ async def test_three_hundred_requests_lose_nothing_and_try_the_dead_proxy_once_p
     videos = await asyncio.gather(*(extract(client, post.url) for post in posts))
     elapsed = time.monotonic() - started
     assert [v.item.item_id for v in videos] == [p.item_id for p in posts]
-    assert 1 <= len(world.proxies["refusing"].requests) <= 1 + int(elapsed // BENCH_FIRST)
+    # Once when it is first tried, then at most once more per bench that ran out during the run.
+    assert 1 <= len(world.proxies["refusing"].requests) <= 1 + int(elapsed // BENCH_FIRST), elapsed
