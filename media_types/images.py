@@ -8,23 +8,21 @@ decoding runs in a process pool (`ImageProcessor`), never on the event loop.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import math
-import multiprocessing
 import os
 import tempfile
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from PIL import ExifTags, Image, ImageOps
 from pillow_heif import register_heif_opener
+
+from media_types.workers import WorkerPool
 
 # TikTok and iPhones hand out HEIC; without this Pillow cannot even read its size.
 register_heif_opener()
@@ -127,22 +125,14 @@ def make_thumbnail(source: Path) -> bytes | None:
 class ImageProcessor:
     """Runs `prepare_photo` and `make_thumbnail` in a process pool, off the event loop.
 
-    Decoding a 10 MB photo takes long enough to stall every chat the bot serves, and Pillow
-    holds the GIL for much of it, so threads would not help. Workers start with "spawn" (or
-    "forkserver"): forking a process that runs threads and an asyncio loop can deadlock the child.
-    The pool is created on first use so that importing or constructing this costs nothing.
+    Decoding a 10 MB photo takes long enough to stall every chat the bot serves. The pool
+    (`WorkerPool`: "spawn" or "forkserver" workers) is created on first use so that importing or
+    constructing this costs nothing.
     """
 
     def __init__(self, max_workers: int = 2, *, start_method: str = "spawn") -> None:
-        if max_workers < 1:
-            raise ValueError("max_workers must be at least 1")
-        if start_method not in ("spawn", "forkserver"):
-            raise ValueError(f"start method {start_method!r} is unsafe here: use 'spawn' or 'forkserver'")
-        self._max_workers = max_workers
-        self._context = multiprocessing.get_context(start_method)
-        self._pool: ProcessPoolExecutor | None = None
-        self._closed = False
-        self._lock = threading.Lock()
+        # The executor class is looked up in this module so that the image tests can record the pools made.
+        self._workers = WorkerPool(max_workers, start_method=start_method, executor_type=ProcessPoolExecutor)
 
     async def prepare_photo(self, source: Path, workdir: Path) -> PhotoPlan:
         """`prepare_photo` in a worker process."""
@@ -159,32 +149,10 @@ class ImageProcessor:
     def close(self) -> None:
         """Stop the workers, dropping queued jobs. Safe to call more than once; later calls to
         `prepare_photo`/`make_thumbnail` raise RuntimeError."""
-        with self._lock:
-            self._closed = True
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    def _executor(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("ImageProcessor is closed")
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self._max_workers, mp_context=self._context)
-            return self._pool
+        self._workers.close()
 
     async def _run(self, function: Callable[..., _T], *args: Any) -> _T:
-        pool = self._executor()
-        try:
-            return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
-        except BrokenProcessPool:
-            # A worker died (killed for memory, crashed in a codec) and the pool is unusable
-            # for good. Drop it so the next call gets fresh workers; this call still fails.
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        return await self._workers.run(function, *args)
 
 
 # --------------------------------------------------------------------------- helpers
