@@ -32,7 +32,7 @@ from benchmarks.profile import Profiler
 from benchmarks.scenarios import Scenario
 from tests.fakes import media
 from tests.fakes.telegram import Call, FakeTelegram
-from tests.fakes.tiktok import CDN_HOSTS, PAGE_HOSTS, SHORT_LINK_HOSTS, FakeTikTok, VideoFormat
+from tests.fakes.tiktok import CDN_HOSTS, PAGE_HOSTS, SHORT_LINK_HOSTS, FakeTikTok, Music, VideoFormat
 from tests.fakes.traffic import Hit
 from tests.fakes.world import TikTokWorld
 
@@ -68,11 +68,12 @@ class Item:
 
     item_id: str
     url: str  # the link the user sends
-    kind: str  # "video" or "slideshow"
+    kind: str  # "video", "slideshow", or "rendered" (a slideshow the chat's setting makes arrive as one video)
     short_path: str | None  # the short link's path on vm.tiktok.com
     video_paths: frozenset[str] = frozenset()
     cover_paths: frozenset[str] = frozenset()
     image_paths: frozenset[str] = frozenset()
+    sound_paths: frozenset[str] = frozenset()
     video_sha256: str | None = None
     images: int = 0
 
@@ -146,11 +147,23 @@ class Tracker:
                 self._finish(request, call, f"{call.method} uploaded other bytes than the CDN served")
             else:
                 self._finish(request, call)
+        elif request.item.kind == "rendered":
+            self._apply_rendered(request, call, reply)
         elif request.item.kind == "slideshow" and call.method in IMAGE_SENDS:
             request.photos += len(call.params.get("media") or [None])
             if request.photos >= request.item.images:
                 self._finish(request, call)
         elif call.method == "sendMessage" and reply == request.message_id:
+            self._finish(request, call, f"the bot answered instead: {str(call.params.get('text'))[:120]!r}")
+
+    def _apply_rendered(self, request: Request, call: Call, reply: int | None) -> None:
+        """A rendered slideshow ends with a sendVideo that uploads the render; on the way the bot shows a
+        progress note (a reply starting with 🎬, edited, then deleted): any other reply is a failure."""
+        if call.method in VIDEO_SENDS:
+            upload = call.upload("video") or call.upload("document")
+            self._finish(request, call, None if upload is not None else f"{call.method} uploaded nothing")
+        elif call.method == "sendMessage" and reply == request.message_id \
+                and not str(call.params.get("text", "")).startswith("🎬"):
             self._finish(request, call, f"the bot answered instead: {str(call.params.get('text'))[:120]!r}")
 
     def _finish(self, request: Request, call: Call, error: str | None = None) -> None:
@@ -235,11 +248,14 @@ class Publisher:
         return self._item(post.url, item_id, code, "video", video_paths=frozenset(_path(u) for u in post.video_urls),
                           cover_paths=frozenset(covers), video_sha256=sha256)
 
-    def slideshow(self, images: list[bytes]) -> Item:
+    def slideshow(self, images: list[bytes], *, music: Music | None = None, rendered: bool = False) -> Item:
+        """A photo post (with the committed 2 s sound unless `music`); `rendered`: the user's chat gets
+        slideshows as one video, so the request ends with the rendered video's upload."""
         item_id, code = self._ids()
-        post = self._tiktok.add_slideshow(item_id, user="bench", images=images)
-        return self._item(post.url, item_id, code, "slideshow",
-                          image_paths=frozenset(_path(u) for u in post.image_urls), images=len(images))
+        post = self._tiktok.add_slideshow(item_id, user="bench", images=images, music=music or Music())
+        return self._item(post.url, item_id, code, "rendered" if rendered else "slideshow",
+                          image_paths=frozenset(_path(u) for u in post.image_urls), images=len(images),
+                          sound_paths=frozenset({_path(post.music_url)} if post.music_url else ()))
 
     def _item(self, url: str, item_id: str, code: str, kind: str, **details: object) -> Item:
         if not self.short_links:

@@ -10,6 +10,9 @@ from benchmarks.scenarios import (
     MB,
     MEMORY_GROWTH_LIMIT,
     MEMORY_SIZE_EFFECT_LIMIT,
+    RENDER_GROWTH_LIMIT,
+    RENDER_HIT_RATIO_LIMIT,
+    RENDER_TIME_RATIO_LIMIT,
     Scenario,
 )
 
@@ -68,10 +71,20 @@ def _target(scenario: str, target: str, measured: str, passed: bool | None) -> d
     return {"scenario": scenario, "target": target, "measured": measured, "result": result}
 
 
+def errors(result: dict) -> int:
+    """Requests of a scenario that were not delivered (and, for the render scenario, renders that failed)."""
+    if result.get("kind") == "render":
+        return result["errors"]
+    return sum(result["phases"][phase]["errors"] for phase in ("miss", "hit"))
+
+
 def evaluate(results: dict[str, dict]) -> list[dict]:
     """One row per target of the issue (item 4), plus every scenario's own checks (no errors, cache hits)."""
     rows = []
     for name, result in results.items():
+        if result.get("kind") == "render":
+            rows += evaluate_render(name, result)
+            continue
         miss, hit = result["phases"]["miss"], result["phases"]["hit"]
         ok = miss["errors"] == 0 and hit["errors"] == 0 and result["bot"]["tracebacks_in_log"] == 0
         rows.append(_target(name, "every request delivered, no traceback",
@@ -105,6 +118,48 @@ def evaluate(results: dict[str, dict]) -> list[dict]:
                             f"{traffic['telegram_upload_bytes']} bytes uploaded",
                             traffic["cdn_requests"] == 0 and traffic["telegram_upload_bytes"] == 0))
     return rows
+
+
+def evaluate_render(name: str, result: dict) -> list[dict]:
+    """The render scenario's targets: time against the ffmpeg command line, memory growth, and cache hits
+    while the bot renders; plus its checks (both renders hold the same video, every request delivered)."""
+    product, ffmpeg, once = result["product"], result["ffmpeg"], result["ffmpeg_decode_once"]
+    bot = result["responsiveness"]
+    renders, idle, during = bot["renders"], bot["idle_hits"], bot["hits_during_renders"]
+    requests = sum(bot[key]["requests"] for key in ("prime", "idle_hits", "renders")) + during["sent"]
+    delivered_ok = result["errors"] == 0 and result["bot"]["tracebacks_in_log"] == 0
+    outputs = result["outputs"]
+    ratio, ratio_once = result["time_ratio"], result["time_ratio_decode_once"]
+    growth = product.get("growth_bytes")
+    hit_ratio = bot["hit_p50_ratio"]
+    return [
+        _target(name, "every render and request delivered, no traceback",
+                f"{product['errors']}+{ffmpeg['errors']} failed standalone renders; {renders['uploads']}/"
+                f"{renders['requests']} renders uploaded; {result['errors']} errors in {requests} requests; "
+                f"{result['bot']['tracebacks_in_log']} tracebacks",
+                delivered_ok and renders["uploads"] == renders["requests"]),
+        _target(name, "product and ffmpeg render the same video",
+                f"frame {_frame(product['output'])} / {_frame(ffmpeg['output'])}, durations differ by "
+                f"{_fmt(outputs['duration_difference_s'], '.3f')} s (one frame: {1 / result['plan']['fps']:.3f} s)",
+                outputs["same_frame_size"] and outputs["within_a_frame"]),
+        _target(name, f"render time <= {RENDER_TIME_RATIO_LIMIT:g} x ffmpeg command line",
+                f"{_fmt(product.get('wall_s'), '.2f')} s / {_fmt(ffmpeg.get('wall_s'), '.2f')} s = "
+                f"{_fmt(ratio, '.2f')}x", None if ratio is None else ratio <= RENDER_TIME_RATIO_LIMIT),
+        _target(name, "render time vs ffmpeg decoding each picture once",
+                f"{_fmt(product.get('wall_s'), '.2f')} s / {_fmt(once.get('wall_s'), '.2f')} s = "
+                f"{_fmt(ratio_once, '.2f')}x", None),
+        _target(name, f"render peak RSS growth < {RENDER_GROWTH_LIMIT / MB:g} MB",
+                f"{_mb(growth)} MB ({_mb(product.get('rss_before_bytes'))} -> {_mb(product.get('peak_rss_bytes'))})",
+                None if growth is None else growth < RENDER_GROWTH_LIMIT),
+        _target(name, f"cache hit p50 during renders <= {RENDER_HIT_RATIO_LIMIT:g} x idle",
+                f"{_ms(bot['hit_p50_during_s'])} ms / {_ms(bot['hit_p50_idle_s'])} ms = {_fmt(hit_ratio, '.2f')}x "
+                f"({during['delivered']} hits during, {idle['delivered']} idle)",
+                None if hit_ratio is None else hit_ratio <= RENDER_HIT_RATIO_LIMIT),
+    ]
+
+
+def _frame(output: dict | None) -> str:
+    return "-" if not output else f"{output['width']}x{output['height']}"
 
 
 # --------------------------------------------------------------------------- tables
@@ -180,6 +235,56 @@ def timeline_table(results: dict[str, dict]) -> str:
                 names.append(name)
     body = [[name, *(_ms(r["phases"]["miss"]["timeline_s"].get(name)) for r in results.values())] for name in names]
     return _grid(["cache miss timeline, median ms", *results], body)
+
+
+def render_table(results: dict[str, dict]) -> str:
+    """The render scenario's figures: one column per render scenario."""
+    rows: list[tuple[str, list[str]]] = []
+
+    def row(label: str, get) -> None:
+        values = []
+        for result in results.values():
+            try:
+                values.append(get(result))
+            except (KeyError, TypeError):
+                values.append("-")
+        rows.append((label, values))
+
+    product = lambda r: r["product"]  # noqa: E731
+    bot = lambda r: r["responsiveness"]  # noqa: E731
+    row("plan", lambda r: f"{r['plan']['pictures']} x {r['plan']['seconds_per_picture']:g} s, "
+        f"{r['plan']['width']}x{r['plan']['height']} @ {r['plan']['fps']} fps")
+    row("render time, product (s)", lambda r: _fmt(product(r)["wall_s"], ".2f"))
+    row("render time, ffmpeg CLI (s)", lambda r: _fmt(r["ffmpeg"]["wall_s"], ".2f"))
+    row("  product / ffmpeg", lambda r: _fmt(r["time_ratio"], ".2f"))
+    row("render time, ffmpeg decoding once (s)", lambda r: _fmt(r["ffmpeg_decode_once"]["wall_s"], ".2f"))
+    row("  product / ffmpeg decoding once", lambda r: _fmt(r["time_ratio_decode_once"], ".2f"))
+    row("CPU, product / ffmpeg / once (s)", lambda r: f"{_fmt(product(r)['cpu_s'], '.2f')} / "
+        f"{_fmt(r['ffmpeg']['cpu_s'], '.2f')} / {_fmt(r['ffmpeg_decode_once']['cpu_s'], '.2f')}")
+    row("RSS before render, product (MB)", lambda r: _mb(product(r)["rss_before_bytes"]))
+    row("peak RSS, product (MB)", lambda r: _mb(product(r)["peak_rss_bytes"]))
+    row("peak RSS growth, product (MB)", lambda r: _mb(product(r)["growth_bytes"]))
+    row("peak RSS, ffmpeg / once (MB)", lambda r: f"{_mb(r['ffmpeg']['peak_rss_bytes'])} / "
+        f"{_mb(r['ffmpeg_decode_once']['peak_rss_bytes'])}")
+    row("output, product / ffmpeg (MB)", lambda r: f"{_mb(product(r)['output']['size_bytes'])} / "
+        f"{_mb(r['ffmpeg']['output']['size_bytes'])}")
+    row("cache hit p50, idle (ms)", lambda r: _ms(bot(r)["hit_p50_idle_s"]))
+    row("cache hit p50, during renders (ms)", lambda r: _ms(bot(r)["hit_p50_during_s"]))
+    row("  during / idle", lambda r: _fmt(bot(r)["hit_p50_ratio"], ".2f"))
+    row("cache hit p95 idle / during (ms)", lambda r: f"{_ms(bot(r)['idle_hits']['latency_s']['p95'])} / "
+        f"{_ms(bot(r)['hits_during_renders']['latency_s']['p95'])}")
+    row("cache hits idle / during renders", lambda r: f"{bot(r)['idle_hits']['delivered']} / "
+        f"{bot(r)['hits_during_renders']['delivered']}")
+    row("renders in the bot, delivered", lambda r: f"{bot(r)['renders']['uploads']}/{bot(r)['renders']['requests']}")
+    row("render latency in the bot p50 / max (s)", lambda r: f"{_fmt(bot(r)['renders']['latency_s']['p50'], '.2f')} / "
+        f"{_fmt(bot(r)['renders']['latency_s']['max'], '.2f')}")
+    row("bot tree RSS growth, renders (MB)", lambda r: _mb(bot(r)["bot_rss_growth_bytes"]))
+    row("bot / harness CPU, renders (s)", lambda r: f"{_fmt(bot(r)['bot_cpu_s'], '.1f')} / "
+        f"{_fmt(bot(r)['harness_cpu_s'], '.1f')}")
+    row("machine CPU busy, renders", lambda r: _percent(bot(r)["machine_cpu_busy"]))
+    row("other programs, standalone / renders (cores)", lambda r: f"{_fmt(r['other_processes_cores'], '.2f')} / "
+        f"{_fmt(bot(r)['other_processes_cores'], '.2f')}")
+    return _grid(["render", *results], [[label, *values] for label, values in rows])
 
 
 def targets_table(rows: list[dict]) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks import report
+from benchmarks import render, report
 from benchmarks.harness import Library, Options, ScenarioRun, Session, photo
 from benchmarks.scenarios import DEFAULT_SCENARIOS, MB, SCENARIOS, Link, Network, Scenario, override
 from tests.fakes import media
@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     change.add_argument("--links", type=int, help="distinct links per user, sent one after the other")
     change.add_argument("--size-mb", type=float, help="video size in MB (10^6 bytes), video scenarios")
     change.add_argument("--slideshow-images", type=int, help="images per slideshow, slideshow scenarios")
+    change.add_argument("--picture-size", type=_size, metavar="WxH", help="render: the pictures' size")
+    change.add_argument("--sound-seconds", type=float, help="render: the sound's length")
+    change.add_argument("--runs", type=int, help="render: standalone runs of the product and of ffmpeg (medians)")
+    change.add_argument("--hits", type=int, help="render: cache hits measured while idle")
     change.add_argument("--item-links", action="store_true",
                         help="send full item links instead of vm.tiktok.com short links (no resolve request)")
     change.add_argument("--latency-ms", type=float, help="latency added per request on pages, CDN and Telegram")
@@ -66,6 +70,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="run every scenario against one bot process (faster start; memory figures interact)")
     run.add_argument("--strict", action="store_true", help="exit 1 when a target is missed, not only on errors")
     return parser
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(side) for side in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    return width, height
 
 
 def _network(base: Network, args: argparse.Namespace) -> Network:
@@ -95,10 +107,15 @@ def scenarios_from(args: argparse.Namespace) -> list[Scenario]:
             video_bytes=None if args.size_mb is None else int(args.size_mb * MB),
             slideshow_images=args.slideshow_images, short_links=False if args.item_links else None,
             network=network if network != scenario.network else None,
+            **({"picture_size": args.picture_size, "sound_seconds": args.sound_seconds, "runs": args.runs,
+                "hits": args.hits} if scenario.kind == "render" else {}),
         ))
     for scenario in chosen:
         if scenario.users < 1 or scenario.links < 1 or scenario.slideshow_images < 1:
             raise SystemExit("users, links and slideshow images must be at least 1")
+        if scenario.kind == "render" and (scenario.runs < 1 or scenario.hits < 1 or scenario.sound_seconds <= 0
+                                          or min(scenario.picture_size) < 2):
+            raise SystemExit("render: runs and hits must be at least 1, the sound over 0 s, pictures 2x2 or more")
         if scenario.kind == "video" and scenario.video_bytes < len(media.sample("h264.mp4")) + 8:
             raise SystemExit(f"videos must be larger than the {len(media.sample('h264.mp4'))}-byte sample")
     return chosen
@@ -128,18 +145,21 @@ async def run_all(scenarios: list[Scenario], options: Options, *, one_process: b
     figures of a later scenario then start from what the earlier ones left)."""
     results = {}
     images: list[bytes] = []
-    if one_process:
-        async with Session(scenarios, options, "bench") as session:
-            for index, scenario in enumerate(scenarios):
+    shared = [scenario for scenario in scenarios if scenario.kind != "render"]
+    if one_process and shared:
+        async with Session(shared, options, "bench") as session:
+            for index, scenario in enumerate(shared):
                 results[scenario.name] = await _run_one(session, scenario, images, warmup=index == 0)
         for result in results.values():
             result["bot"] = session.bot_report()
-        return results
     for scenario in scenarios:
-        async with Session([scenario], options, scenario.name) as session:
-            results[scenario.name] = await _run_one(session, scenario, images, warmup=True)
-        results[scenario.name]["bot"] = session.bot_report()
-    return results
+        if scenario.kind == "render":  # its own steps and its own bot process, always
+            results[scenario.name] = await render.run(scenario, options)
+        elif not one_process:
+            async with Session([scenario], options, scenario.name) as session:
+                results[scenario.name] = await _run_one(session, scenario, images, warmup=True)
+            results[scenario.name]["bot"] = session.bot_report()
+    return {scenario.name: results[scenario.name] for scenario in scenarios}
 
 
 async def _run_one(session: Session, scenario: Scenario, images: list[bytes], *, warmup: bool) -> dict:
@@ -172,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     results = asyncio.run(run_all(scenarios, options, one_process=args.one_process))
     targets = report.evaluate(results)
-    errors = sum(r["phases"][p]["errors"] for r in results.values() for p in ("miss", "hit"))
+    errors = sum(report.errors(result) for result in results.values())
     document = {
         "format": FORMAT,
         "generated_at": started.isoformat(timespec="seconds"),
@@ -191,10 +211,16 @@ def main(argv: list[str] | None = None) -> int:
     for name, result in results.items():
         print(f"{name}: {result['description']}")
     print()
-    print(report.figures_table(results))
-    print()
-    print(report.timeline_table(results))
-    print()
+    deliveries = {name: result for name, result in results.items() if result.get("kind") != "render"}
+    renders = {name: result for name, result in results.items() if result.get("kind") == "render"}
+    if deliveries:
+        print(report.figures_table(deliveries))
+        print()
+        print(report.timeline_table(deliveries))
+        print()
+    if renders:
+        print(report.render_table(renders))
+        print()
     print(report.targets_table(targets))
     print(f"\n{len(targets)} checks: {document['summary']['targets_passed']} passed, "
           f"{document['summary']['targets_failed']} failed; JSON in {out}")

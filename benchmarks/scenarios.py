@@ -49,19 +49,29 @@ class Scenario:
 
     name: str
     description: str
-    kind: str = "video"  # "video" or "slideshow"
-    users: int = 20
+    kind: str = "video"  # "video", "slideshow" or "render" (benchmarks/render.py: its own phases)
+    users: int = 20  # render: users rendering at once while others' cache hits are measured
     links: int = 1
     video_bytes: int = 20 * MB
-    slideshow_images: int = 4
+    slideshow_images: int = 4  # render: pictures per slideshow
     network: Network = field(default_factory=Network)
     short_links: bool = True  # vm.tiktok.com links, as users paste them (resolve costs one page request)
+    # render only
+    picture_size: tuple[int, int] = (1080, 1440)
+    sound_seconds: float = 30.0
+    runs: int = 3  # standalone renders of the product and of the ffmpeg baseline (medians)
+    hits: int = 20  # cache hits measured while idle; during the renders as many as fit
 
     @property
     def requests(self) -> int:
         return self.users * self.links
 
     def as_json(self) -> dict:
+        if self.kind == "render":
+            return {"kind": self.kind, "renders_at_once": self.users, "pictures": self.slideshow_images,
+                    "picture_size": list(self.picture_size), "sound_seconds": self.sound_seconds,
+                    "standalone_runs": self.runs, "idle_hits": self.hits, "short_links": self.short_links,
+                    "network": self.network.as_json()}
         return {
             "kind": self.kind, "users": self.users, "links_per_user": self.links,
             "video_bytes": self.video_bytes if self.kind == "video" else None,
@@ -83,6 +93,9 @@ SCENARIOS: dict[str, Scenario] = {
                  users=1, links=3, video_bytes=20 * MB, network=SHAPED),
         Scenario("slideshow", "20 users x 1 link, 4-image slideshows, 50 ms + 20 MB/s everywhere",
                  kind="slideshow", slideshow_images=4, network=SHAPED),
+        Scenario("render", "a 10-picture 1080x1440 slideshow with a 30 s sound as one video: the product's render "
+                 "and the ffmpeg command line, 3 runs each; cache hits while 3 users' renders run, no shaping",
+                 kind="render", users=3, slideshow_images=10),
     )
 }
 DEFAULT_SCENARIOS = tuple(SCENARIOS)
@@ -98,6 +111,11 @@ def override(scenario: Scenario, **changes: object) -> Scenario:
 
 
 def describe(scenario: Scenario) -> str:
+    if scenario.kind == "render":
+        width, height = scenario.picture_size
+        return (f"a {scenario.slideshow_images}-picture {width}x{height} slideshow with a {scenario.sound_seconds:g} s "
+                f"sound as one video: the product's render and the ffmpeg command line, {scenario.runs} run(s) each; "
+                f"cache hits while {scenario.users} users' renders run, {describe_network(scenario.network)}")
     what = (f"{scenario.video_bytes / MB:g} MB videos" if scenario.kind == "video"
             else f"{scenario.slideshow_images}-image slideshows")
     return f"{scenario.users} users x {scenario.links} link(s), {what}, {describe_network(scenario.network)}"
@@ -120,3 +138,6 @@ MEMORY_GROWTH_LIMIT = 100 * MB  # 20 concurrent 40 MB videos: peak RSS over idle
 MEMORY_SIZE_EFFECT_LIMIT = 30 * MB  # the same run with 1 MB videos differs by less than this
 LATENCY_RATIO_LIMIT = 1.2  # p50 of a 20 MB video over the shaped network's lower bound
 HIT_CPU_LIMIT = 0.005  # CPU seconds per cache hit
+RENDER_TIME_RATIO_LIMIT = 1.3  # the product's render time over the ffmpeg command line's, same plan
+RENDER_GROWTH_LIMIT = 150 * MB  # peak RSS of the rendering process over its RSS right before the render
+RENDER_HIT_RATIO_LIMIT = 2.0  # p50 of a cache hit during renders over its idle p50

@@ -1,5 +1,6 @@
 """`make bench` with tiny numbers, so the harness does not rot: the real bot process, a video and a slideshow
-scenario, and a JSON with every field and sane values. No time is asserted: figures belong to `make bench`."""
+scenario, the render scenario, and a JSON with every field and sane values. No time is asserted: figures belong
+to `make bench`."""
 
 from __future__ import annotations
 
@@ -61,3 +62,39 @@ def test_bench_with_tiny_numbers_writes_every_figure(tmp_path, capsys) -> None:
         if row["target"].startswith(("every request delivered", "cache hits: no media traffic")):
             assert row["result"] == "PASS", row
     assert "| scenario" in printed and "PASS" in printed  # the targets table
+
+
+RENDER_FIELDS = {"kind", "description", "params", "plan", "inputs", "product", "ffmpeg", "ffmpeg_decode_once",
+                 "time_ratio", "time_ratio_decode_once", "outputs", "responsiveness", "errors", "bot"}
+
+
+def test_bench_render_with_tiny_numbers(tmp_path, capsys) -> None:
+    """The render scenario with 3 small pictures and a 3 s sound: both renders, one in the bot, cache hits."""
+    out = tmp_path / "bench.json"
+    code = main([
+        "--scenario", "render", "--users", "1", "--slideshow-images", "3", "--picture-size", "360x480",
+        "--sound-seconds", "3", "--runs", "1", "--hits", "3", "--warmup", "1", "--idle-seconds", "0.3",
+        "--timeout", "60", "--out", str(out),
+    ])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    document = json.loads(out.read_text())
+    assert document["summary"]["errors"] == 0
+    render = document["scenarios"]["render"]
+    assert render.keys() >= RENDER_FIELDS
+    assert render["bot"]["exit_code"] == 0 and render["bot"]["tracebacks_in_log"] == 0, render["bot"]
+    assert (render["plan"]["width"], render["plan"]["height"], render["plan"]["pictures"]) == (360, 480, 3)
+    for name in ("product", "ffmpeg", "ffmpeg_decode_once"):
+        assert render[name]["errors"] == 0, render[name]["runs"]
+        assert render[name]["wall_s"] > 0 and render[name]["peak_rss_bytes"] > 0
+        assert (render[name]["output"]["width"], render[name]["output"]["height"]) == (360, 480)
+    assert render["product"]["growth_bytes"] > 0 and render["time_ratio"] > 0
+    assert render["outputs"]["same_frame_size"] and render["outputs"]["within_a_frame"], render["outputs"]
+    bot = render["responsiveness"]
+    assert (bot["renders"]["requests"], bot["renders"]["uploads"], bot["renders"]["errors"]) == (1, 1, 0)
+    assert bot["renders"]["videos"][0]["width"] == 360 and bot["renders"]["videos"][0]["upload_bytes"] > 0
+    assert bot["idle_hits"]["delivered"] == 3 and bot["hit_p50_idle_s"] > 0
+    rows = {row["target"]: row["result"] for row in document["targets"]}
+    assert rows["every render and request delivered, no traceback"] == "PASS"
+    assert rows["product and ffmpeg render the same video"] == "PASS"
+    assert "| render" in printed and "cache hit p50" in printed
