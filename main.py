@@ -64,7 +64,9 @@ def run_service(command: str | None) -> None:
 def run_fetch(args: argparse.Namespace) -> int:
     from data import FetchSettings, export_ca_bundle, load_settings
     from data.logs import configure_logging
+    from media_types.encoding import FetchEncoding
     from media_types.platforms import create_platforms
+    from media_types.video import VideoEncoder
     from pipeline.cli import run_fetch as fetch
 
     settings = load_settings(FetchSettings)
@@ -73,7 +75,11 @@ def run_fetch(args: argparse.Namespace) -> int:
     export_ca_bundle(settings)
 
     async def fetch_all() -> int:
-        return await fetch(args, create_platforms(settings))
+        encoding = FetchEncoding(VideoEncoder(settings.video_workers))
+        try:
+            return await fetch(args, create_platforms(settings), encoding)
+        finally:
+            encoding.close()
 
     return asyncio.run(fetch_all())
 

@@ -97,7 +97,14 @@ class PipelineSettings(EnvSettings):
         return [*filter(None, passwords), *super().secrets()]
 
 
-class FetchSettings(PipelineSettings, LoggingSettings):
+class MediaSettings(EnvSettings):
+    """Encoding (slideshows rendered, videos converted or compressed): in a process pool of its own."""
+
+    video_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    convert_max_duration: int = Field(180, ge=0, le=3600)  # seconds a video may last to be transcoded or compressed
+
+
+class FetchSettings(PipelineSettings, MediaSettings, LoggingSettings):
     """`main.py fetch`: the pipeline without Telegram."""
 
 
@@ -220,7 +227,7 @@ class ObservabilitySettings(LoggingSettings):
 
 
 class Settings(TelegramSettings, StorageSettings, FairnessSettings, WebhookSettings, RedisSettings,
-               PipelineSettings, ObservabilitySettings):
+               PipelineSettings, MediaSettings, ObservabilitySettings):
     """Every variable of the operator contract (README's configuration table), validated once at start-up."""
 
 

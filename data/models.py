@@ -54,6 +54,7 @@ class Chat(Base):
     kind: Mapped[str] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(8))
     file_mode: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    slideshow_video: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     referral: Mapped[str | None] = mapped_column(String(64))
     blocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

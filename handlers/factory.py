@@ -54,6 +54,7 @@ from media_types.alerts import BreakageAlerts
 from media_types.broadcast import Broadcaster
 from media_types.jobs import create_broker
 from media_types.texts import Translate
+from media_types.video import VideoEncoder
 from pipeline import Platforms
 
 log = logging.getLogger("bot")
@@ -133,6 +134,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     bot = create_bot(settings, state)
     platforms = create_platforms(settings)
     images = ImageProcessor()
+    encoder = VideoEncoder(settings.video_workers)
     broker = create_broker(settings.redis_url, redeliver_after=settings.worker_redelivery_seconds)
     try:
         await ensure_reachable(engine)
@@ -154,7 +156,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             senders=Senders(bot=bot, translate=translate, storage_channel_id=settings.storage_channel_id,
                             patience=settings.telegram_max_wait, turn=deliveries.wait_for_turn),
             queue=deliveries,
-            producer=Producer(images=images, upload_limit=settings.upload_limit),
+            producer=Producer(images=images, encoder=encoder, upload_limit=settings.upload_limit,
+                              convert_max_duration=settings.convert_max_duration),
             failures=FailureReporter(bot=bot, ledger=ledger, translate=translate, admin_ids=settings.admin_ids,
                                      max_video_duration=settings.max_video_duration,
                                      upload_limit=settings.upload_limit,
@@ -168,6 +171,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         await bot.session.close()
         await platforms.close()
         images.close()
+        encoder.close()
         await state.close()
         await engine.dispose()
 

@@ -23,18 +23,22 @@ from media_types import (
     Deliverer,
     DeliveryJob,
     DeliveryTasks,
+    Form,
     InlineMode,
     MediaCache,
     SpamGuard,
+    Variant,
     caption,
+    item_keyboard,
     loading_keyboard,
-    music_keyboard,
     slide_keyboard,
 )
 from media_types.cache import FileKind
 from pipeline import Platforms
 
-PENDING, CACHED = "p", "c"  # result id prefixes: "needs the chosen-result flow" / "complete as offered"
+# Result id prefixes: "needs the chosen-result flow" / "complete as offered", for the post or a slideshow's video.
+PENDING, CACHED, PENDING_VIDEO, CACHED_VIDEO = "p", "c", "pv", "cv"
+PHOTO_POST = "/photo/"  # a TikTok link that names a slideshow
 
 
 async def answer_query(query: InlineQuery, platforms: Platforms, inline_mode: InlineMode, media_cache: MediaCache,
@@ -51,35 +55,50 @@ async def answer_query(query: InlineQuery, platforms: Platforms, inline_mode: In
             input_message_content=InputTextMessageContent(message_text=i18n.get("inline-not-configured-text")),
         )], cache_time=300)
         return
-    platform, link = links[0].platform, links[0].link
-    cached = await media_cache.get(platform, link.item_id) if link.item_id else None
-    result = _cached_result(platform, link.item_id, cached, i18n) if link.item_id and cached else None
+    platform, item_id = links[0].platform, links[0].link.item_id
+    cached = await media_cache.get(platform, item_id) if item_id else None
+    result = _cached_result(CACHED, platform, item_id, cached, i18n) if item_id and cached else None
     if result is None:
-        result = InlineQueryResultCachedPhoto(
-            id=f"{PENDING}:{platform.value}", photo_file_id=await inline_mode.placeholder_file_id(),
-            title=i18n.get("inline-send-title"), description=i18n.get("inline-send-description"),
-            caption=i18n.get("inline-loading"), reply_markup=loading_keyboard(i18n.get),
-        )
-    await query.answer([result], cache_time=0, is_personal=True)
+        result = await _pending_result(PENDING, platform, inline_mode, i18n, "inline-send-title",
+                                       "inline-send-description")
+    results: list[InlineQueryResultCachedVideo | InlineQueryResultCachedPhoto | None] = [result]
+    if (cached is not None and cached.slideshow) or (cached is None and PHOTO_POST in links[0].link.url):
+        # A slideshow (or what its link says is one) is also offered as one video with its sound.
+        rendered = await media_cache.get(platform, item_id, Variant.RENDERED) if item_id else None
+        results.append(_cached_result(CACHED_VIDEO, platform, item_id, rendered, i18n) if item_id and rendered
+                       else await _pending_result(PENDING_VIDEO, platform, inline_mode, i18n, "inline-video-title",
+                                                  "inline-video-description"))
+    await query.answer([r for r in results if r is not None], cache_time=0, is_personal=True)
 
 
-def _cached_result(platform: Platform, item_id: str, item: CachedItem,
+async def _pending_result(prefix: str, platform: Platform, inline_mode: InlineMode, i18n: I18nContext, title: str,
+                          description: str) -> InlineQueryResultCachedPhoto:
+    """The "loading" picture; once chosen, the media replaces it (deliver_chosen)."""
+    return InlineQueryResultCachedPhoto(
+        id=f"{prefix}:{platform.value}", photo_file_id=await inline_mode.placeholder_file_id(),
+        title=i18n.get(title), description=i18n.get(description),
+        caption=i18n.get("inline-loading"), reply_markup=loading_keyboard(i18n.get),
+    )
+
+
+def _cached_result(prefix: str, platform: Platform, item_id: str, item: CachedItem,
                    i18n: I18nContext) -> InlineQueryResultCachedVideo | InlineQueryResultCachedPhoto | None:
     """An item already uploaded goes out as it is: no download, no upload, no placeholder."""
     text = caption(item.description, item.url, i18n.get)
     if item.kind is MediaKind.VIDEO:
-        keyboard = music_keyboard(platform.value, item_id, i18n.get) if item.has_music else None
+        keyboard = item_keyboard(platform.value, item_id, item, i18n.get)
         return InlineQueryResultCachedVideo(
-            id=f"{CACHED}:{platform.value}:{item_id}", video_file_id=item.files[0].file_id,
-            title=i18n.get("inline-send-title"), caption=text, reply_markup=keyboard,
+            id=f"{prefix}:{platform.value}:{item_id}", video_file_id=item.files[0].file_id,
+            title=i18n.get("inline-video-title" if prefix == CACHED_VIDEO else "inline-send-title"), caption=text,
+            reply_markup=keyboard,
         )
     pages = item.pages
     if not pages or pages[0].kind is not FileKind.PHOTO:
         return None  # the placeholder flow shows the first page, whatever it is
     return InlineQueryResultCachedPhoto(
-        id=f"{CACHED}:{platform.value}:{item_id}", photo_file_id=pages[0].file_id,
+        id=f"{prefix}:{platform.value}:{item_id}", photo_file_id=pages[0].file_id,
         title=i18n.get("inline-send-title"), caption=text,
-        reply_markup=slide_keyboard(platform.value, item_id, 0, len(pages), i18n.get, with_music=item.has_music),
+        reply_markup=slide_keyboard(platform.value, item_id, item, 0, i18n.get),
     )
 
 
@@ -89,12 +108,14 @@ async def deliver_chosen(result: ChosenInlineResult, deliverer: Deliverer, tasks
     links = platforms.find_links(result.query)
     if not links or result.inline_message_id is None:
         return
+    prefix = result.result_id.split(":", 1)[0]
     job = DeliveryJob(
         platform=links[0].platform, link=links[0].link.url, surface=Surface.INLINE, language=i18n.locale,
         user_id=result.from_user.id, inline_message_id=result.inline_message_id,
+        form=Form.VIDEO if prefix in (PENDING_VIDEO, CACHED_VIDEO) else Form.POST,
     )
-    if result.result_id.startswith(f"{CACHED}:"):
-        await deliverer.record_inline_hit(job, result.result_id.rsplit(":", 1)[1])
+    if prefix in (CACHED, CACHED_VIDEO):
+        await deliverer.record_inline_hit(job, result.result_id.split(":")[2])
     elif await allowed(spam, result.from_user.id, 1, bot, None, i18n, inline_message_id=result.inline_message_id):
         await submit([job], tasks, platforms, bot, i18n)
 

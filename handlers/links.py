@@ -48,10 +48,11 @@ def _jobs(links: list[FoundLink], chat_id: int, chat_type: str, user_id: int | N
     """One job per link, in the order of the links; `message_id` places them in the chat's order."""
     surface = Surface.PRIVATE if chat_type == ChatType.PRIVATE else Surface.GROUP
     file_mode = bool(chat_settings and chat_settings.file_mode)
+    slideshow_video = bool(chat_settings and chat_settings.slideshow_video)
     return [
         DeliveryJob(platform=found.platform, link=found.link.url, surface=surface, language=i18n.locale,
-                    file_mode=file_mode, chat_id=chat_id, user_id=user_id, reply_to=reply_to,
-                    position=position_of(message_id, index))
+                    file_mode=file_mode, slideshow_video=slideshow_video, chat_id=chat_id, user_id=user_id,
+                    reply_to=reply_to, position=position_of(message_id, index))
         for index, found in enumerate(links)
     ]
 

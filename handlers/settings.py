@@ -1,4 +1,5 @@
-"""Per-chat settings: /lang (language) and /mode (file mode). In groups only admins may change them."""
+"""Per-chat settings: /lang (language) and /mode (file mode, slideshows as video). In groups only admins may
+change them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ class LanguageChoice(CallbackData, prefix="lang"):
 
 
 class FileModeChoice(CallbackData, prefix="mode"):
+    enabled: bool
+
+
+class SlideshowVideoChoice(CallbackData, prefix="ssv"):
     enabled: bool
 
 
@@ -49,13 +54,19 @@ def language_keyboard(i18n: I18nContext) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def mode_text_and_keyboard(i18n: I18nContext, enabled: bool) -> tuple[str, InlineKeyboardMarkup]:
+def mode_text_and_keyboard(i18n: I18nContext, chat: Chat | None) -> tuple[str, InlineKeyboardMarkup]:
+    """Both of /mode's settings, each with the button that flips it."""
+    file_mode = bool(chat and chat.file_mode)
+    slideshow_video = bool(chat and chat.slideshow_video)
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=i18n.get("mode-turn-off" if enabled else "mode-turn-on"),
-        callback_data=FileModeChoice(enabled=not enabled),
-    )
-    return i18n.get("mode-status-on" if enabled else "mode-status-off"), builder.as_markup()
+    builder.button(text=i18n.get("mode-turn-off" if file_mode else "mode-turn-on"),
+                   callback_data=FileModeChoice(enabled=not file_mode))
+    builder.button(text=i18n.get("slideshow-video-turn-off" if slideshow_video else "slideshow-video-turn-on"),
+                   callback_data=SlideshowVideoChoice(enabled=not slideshow_video))
+    builder.adjust(1)
+    text = "\n\n".join((i18n.get("mode-status-on" if file_mode else "mode-status-off"),
+                         i18n.get("slideshow-video-on" if slideshow_video else "slideshow-video-off")))
+    return text, builder.as_markup()
 
 
 async def choose_language(message: Message, i18n: I18nContext) -> None:
@@ -75,18 +86,21 @@ async def reject_language(callback: CallbackQuery, i18n: I18nContext) -> None:
 
 
 async def show_mode(message: Message, i18n: I18nContext, chat_settings: Chat | None) -> None:
-    text, keyboard = mode_text_and_keyboard(i18n, enabled=bool(chat_settings and chat_settings.file_mode))
+    text, keyboard = mode_text_and_keyboard(i18n, chat_settings)
     await message.answer(text, reply_markup=keyboard)
 
 
-async def set_mode(
-    callback: CallbackQuery, callback_data: FileModeChoice, i18n: I18nContext, repositories: Repositories,
-) -> None:
+async def set_mode(callback: CallbackQuery, callback_data: FileModeChoice | SlideshowVideoChoice, i18n: I18nContext,
+                   repositories: Repositories) -> None:
     message = callback.message
     if message is None:  # MayChangeSettings let it through only with a message
         return
-    await repositories.chats.set_file_mode(message.chat.id, message.chat.type, callback_data.enabled)
-    text, keyboard = mode_text_and_keyboard(i18n, enabled=callback_data.enabled)
+    chat_id, kind = message.chat.id, message.chat.type
+    if isinstance(callback_data, FileModeChoice):
+        await repositories.chats.set_file_mode(chat_id, kind, callback_data.enabled)
+    else:
+        await repositories.chats.set_slideshow_video(chat_id, kind, callback_data.enabled)
+    text, keyboard = mode_text_and_keyboard(i18n, await repositories.chats.get(chat_id))
     await callback.answer()
     if isinstance(message, Message):
         await message.edit_text(text, reply_markup=keyboard)
@@ -103,6 +117,8 @@ def create_router() -> Router:
     router.message.register(show_mode, Command("mode"), MayChangeSettings())
     router.callback_query.register(set_language, LanguageChoice.filter(F.code.in_(LANGUAGES)), MayChangeSettings())
     router.callback_query.register(reject_language, LanguageChoice.filter(~F.code.in_(LANGUAGES)))
-    router.callback_query.register(set_mode, FileModeChoice.filter(), MayChangeSettings())
-    router.callback_query.register(refuse_non_admin, or_f(LanguageChoice.filter(), FileModeChoice.filter()))
+    router.callback_query.register(set_mode, or_f(FileModeChoice.filter(), SlideshowVideoChoice.filter()),
+                                   MayChangeSettings())
+    router.callback_query.register(refuse_non_admin, or_f(LanguageChoice.filter(), FileModeChoice.filter(),
+                                                          SlideshowVideoChoice.filter()))
     return router

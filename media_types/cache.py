@@ -12,11 +12,13 @@ from data import MediaKind, Platform, Repositories
 
 
 class Variant(StrEnum):
-    """The forms of one item: sent as media, sent as files (/mode), and its sound."""
+    """The forms of one item: sent as media, sent as files (/mode), its sound, and a slideshow rendered as one
+    video."""
 
     MEDIA = "media"
     DOCUMENTS = "documents"
     MUSIC = "music"
+    RENDERED = "rendered"
 
 
 class FileKind(StrEnum):
@@ -41,6 +43,7 @@ class CachedItem:
     description: str = ""
     has_music: bool = False
     files: tuple[SentFile, ...] = ()
+    slideshow: bool = False  # pictures only: its gallery offers 🎬 (one video), its rendered video 🖼 (pictures)
 
     @property
     def pages(self) -> list[SentFile]:
@@ -52,7 +55,7 @@ class CachedItem:
 
     def to_json(self) -> list[dict[str, Any]]:
         meta = {"kind": self.kind.value, "url": self.url, "description": self.description,
-                "has_music": self.has_music}
+                "has_music": self.has_music, "slideshow": self.slideshow}
         return [{"meta": meta}, *({"type": f.kind.value, "file_id": f.file_id} for f in self.files)]
 
     @classmethod
@@ -64,6 +67,7 @@ class CachedItem:
                 kind=MediaKind(meta["meta"]["kind"]), url=meta["meta"]["url"],
                 description=meta["meta"]["description"], has_music=meta["meta"]["has_music"],
                 files=tuple(SentFile(FileKind(entry["type"]), entry["file_id"]) for entry in files),
+                slideshow=bool(meta["meta"].get("slideshow", False)),  # entries cached before slideshows rendered
             )
         except (KeyError, TypeError, ValueError):
             return None

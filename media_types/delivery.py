@@ -11,7 +11,7 @@ from aiogram.exceptions import TelegramBadRequest
 from data import MediaKind, Repositories, keys
 from data.logs import bind
 from data.shared import SharedState
-from media_types.cache import MediaCache
+from media_types.cache import CachedItem, MediaCache, Variant
 from media_types.failures import FailureReporter
 from media_types.flight import SingleFlight
 from media_types.job import DeliveryJob, retry_token
@@ -63,7 +63,7 @@ class Deliverer:
 
     async def record_inline_hit(self, job: DeliveryJob, item_id: str) -> None:
         """An inline result offered from the cache was sent as it was: count it as a cache hit."""
-        item = await self._cache.get(job.platform, item_id)
+        item = await self._cache.get(job.platform, item_id, job.variant)
         await self._ledger.delivered(job, item_id, item.kind if item else MediaKind.VIDEO, cache_hit=True)
 
     async def _deliver(self, job: DeliveryJob, sender: Sender) -> None:
@@ -101,7 +101,7 @@ class Deliverer:
                 sent = await self._producer.media(client, item, session, sender)
         await self._state.put(keys.delivered(job.request_id), "1")
         if sent.whole:
-            await self._cache.put(job.platform, item.item_id, job.variant, sent.item)
+            await self._cache.put(job.platform, item.item_id, sent.variant, sent.item)
         else:
             log.info("%s was shown in part and is not cached; the next request fetches it whole", item.item_id)
         return sent.item.kind
@@ -109,20 +109,30 @@ class Deliverer:
     async def _send_cached(self, job: DeliveryJob, sender: Sender, item: ItemRef) -> bool:
         """True when sent by file ids; False when the item is not cached, or Telegram no longer knows its
         file ids (the entry is dropped)."""
-        cached = await self._cache.get(job.platform, item.item_id, job.variant)
+        variant, cached = await self._cached(job, item)
         if cached is None:
             return False
         try:
             if job.sound:
-                await sender.audio(cached.files[0].file_id)
+                for file in cached.files:
+                    await sender.audio(file.file_id)
             else:
                 await sender.resend(item.item_id, cached)
         except TelegramBadRequest as exc:
             if WRONG_FILE_ID not in exc.message.lower():
                 raise
             log.warning("file ids of %s are no longer valid; uploading again", item.item_id)
-            await self._cache.drop(job.platform, item.item_id, job.variant)
+            await self._cache.drop(job.platform, item.item_id, variant)
             return False
         await self._state.put(keys.delivered(job.request_id), "1")
         await self._ledger.delivered(job, item.item_id, cached.kind, cache_hit=True)
         return True
+
+    async def _cached(self, job: DeliveryJob, item: ItemRef) -> tuple[Variant, CachedItem | None]:
+        """The cached form the job can be answered with. One that wants a slideshow as a video takes the
+        rendered video, or else the post itself when that is no slideshow (a video has no other form)."""
+        cached = await self._cache.get(job.platform, item.item_id, job.variant)
+        if cached is not None or job.variant is not Variant.RENDERED:
+            return job.variant, cached
+        post = await self._cache.get(job.platform, item.item_id, job.post_variant)
+        return job.post_variant, post if post is not None and not post.slideshow else None

@@ -6,11 +6,21 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from data import Platform, Surface
 from media_types.cache import Variant
 from pipeline import Platforms
+
+
+class Form(StrEnum):
+    """What the user asked for: the post (as the chat's settings say), its sound (🎵), or a slideshow as one
+    video (🎬)."""
+
+    POST = "post"
+    SOUND = "sound"
+    VIDEO = "video"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,16 +34,28 @@ class DeliveryJob:
     user_id: int | None = None
     reply_to: int | None = None
     inline_message_id: str | None = None
-    sound: bool = False  # the item's sound (the music button) instead of its media
+    form: Form = Form.POST
+    slideshow_video: bool = False  # the chat's setting: a slideshow arrives as one video, not as pictures
     position: float | None = None  # its place in its chat's order (from its message); None: when it arrives
     request_id: str = field(default_factory=lambda: secrets.token_hex(6))
 
     @property
     def variant(self) -> Variant:
         """Which of the item's cached forms this job sends."""
-        if self.sound:
+        if self.form is Form.SOUND:
             return Variant.MUSIC
+        if self.form is Form.VIDEO or (self.slideshow_video and self.surface is not Surface.INLINE):
+            return Variant.RENDERED
+        return self.post_variant
+
+    @property
+    def post_variant(self) -> Variant:
+        """The post as it is (no slideshow rendered): as media, or as files in file mode."""
         return Variant.DOCUMENTS if self.file_mode and self.surface is not Surface.INLINE else Variant.MEDIA
+
+    @property
+    def sound(self) -> bool:
+        return self.form is Form.SOUND
 
     @property
     def owner(self) -> int:
@@ -49,7 +71,10 @@ class DeliveryJob:
 
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> DeliveryJob:
-        return cls(**{**message, "platform": Platform(message["platform"]), "surface": Surface(message["surface"])})
+        fields = {**message, "platform": Platform(message["platform"]), "surface": Surface(message["surface"])}
+        if "sound" in fields:  # queued by a version before forms (a rolling deploy): the music button's jobs
+            fields["form"] = Form.SOUND if fields.pop("sound") else Form.POST
+        return cls(**{**fields, "form": Form(fields.get("form", Form.POST))})
 
 
 def position_of(message_id: int, index: int = 0) -> float:

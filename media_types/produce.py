@@ -1,5 +1,5 @@
 """Making what was never sent before: extract the item, stream or download its media, convert what Telegram
-would refuse, and hand it to the job's sender. Returns what the media cache keeps."""
+would refuse or could not play, and hand it to the job's sender. Returns what the media cache keeps."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from concurrent.futures import BrokenExecutor
 from pathlib import Path
 from typing import NamedTuple
 
-from aiogram.types import BufferedInputFile, FSInputFile
+from aiogram.types import BufferedInputFile, FSInputFile, InputFile
 
 from data import MediaKind
 from media_types.cache import CachedItem, FileKind, SentFile, Variant
+from media_types.encoding import encoding_errors
 from media_types.images import ImageProcessor
-from media_types.senders import AudioMeta, Sender, Upload, VideoMeta
-from media_types.uploads import StreamedUpload
+from media_types.playable import PlayableVideos, has_sound
+from media_types.senders import Sender, Upload, VideoMeta
+from media_types.sounds import Sounds
+from media_types.video import VideoEncoder
 from pipeline import (
     EntryKind,
     Gallery,
@@ -24,12 +27,8 @@ from pipeline import (
     MediaClient,
     MediaError,
     MediaRequest,
-    MediaStream,
     ProxySession,
-    UnsupportedError,
     Video,
-    VideoFormat,
-    rank_formats,
 )
 
 log = logging.getLogger(__name__)
@@ -39,64 +38,84 @@ MAX_COVER_BYTES = 20 * 1024 * 1024
 
 class Produced(NamedTuple):
     item: CachedItem
-    whole: bool  # False when the surface took only part of the post: not worth caching
+    variant: Variant  # the form it was sent in, which the media cache keeps it under
+    whole: bool = True  # False when the surface took only part of the post: not worth caching
 
 
 class Producer:
-    def __init__(self, *, images: ImageProcessor, upload_limit: int) -> None:
+    def __init__(self, *, images: ImageProcessor, encoder: VideoEncoder, upload_limit: int,
+                 convert_max_duration: int) -> None:
         self._images = images
+        self._encoder = encoder
         self._upload_limit = upload_limit
+        self._videos = PlayableVideos(encoder=encoder, upload_limit=upload_limit, max_duration=convert_max_duration)
+        self._sounds = Sounds(encoder=encoder, upload_limit=upload_limit, thumbnail=self._thumbnail)
 
     async def media(self, client: MediaClient, item: ItemRef, session: ProxySession, sender: Sender) -> Produced:
+        """The post, in the form the job asks for: a slideshow as one video when it wants the rendered form."""
         media = await client.extract(item, session)
+        job = sender.job
         with tempfile.TemporaryDirectory(prefix="delivery-") as workdir:
             if isinstance(media, Video):
-                return Produced(await self._video(client, media, session, sender, Path(workdir)), whole=True)
+                return Produced(await self._video(client, media, session, sender, Path(workdir)), job.post_variant)
+            if job.variant is Variant.RENDERED and media.is_slideshow:
+                return Produced(await self._slideshow_video(client, media, session, sender, Path(workdir)),
+                                Variant.RENDERED)
             return await self._gallery(client, media, session, sender, Path(workdir))
 
-    async def music(self, client: MediaClient, item: ItemRef, session: ProxySession,
-                    sender: Sender) -> Produced:
+    async def music(self, client: MediaClient, item: ItemRef, session: ProxySession, sender: Sender) -> Produced:
         media = await client.extract(item, session)
-        music = media.music
-        if music is None or music.media is None:
-            raise UnsupportedError(f"{item.item_id} has no sound")
         with tempfile.TemporaryDirectory(prefix="music-") as workdir:
-            meta = AudioMeta(music.title or None, music.author or None, music.duration,
-                             await self._thumbnail(client, music.cover, Path(workdir), session))
-
-            async def upload(stream: MediaStream) -> SentFile:
-                return await sender.audio(StreamedUpload(stream, f"{_file_title(music.title)}.mp3"), meta)
-
-            sent = await client.stream(music.media, session, upload, max_bytes=self._upload_limit)
-        return Produced(CachedItem(MediaKind.MUSIC, item.url, files=(sent,)), whole=True)
+            files = await self._sounds.send(client, media, session, sender, Path(workdir))
+        return Produced(CachedItem(MediaKind.MUSIC, item.url, files=tuple(files)), Variant.MUSIC)
 
     async def _video(self, client: MediaClient, video: Video, session: ProxySession, sender: Sender,
                      workdir: Path) -> CachedItem:
-        """Stream the best fitting format from the CDN straight into the upload."""
-        rank_formats(video.formats, self._upload_limit)  # nothing fits: fail before any download
-        has_music = video.music is not None and video.music.media is not None
-        post = CachedItem(MediaKind.VIDEO, video.item.url, video.description, has_music)
+        """In a form every client plays and under the upload limit (media_types.playable)."""
+        post = CachedItem(MediaKind.VIDEO, video.item.url, video.description, has_sound(video))
+        as_document = sender.job.post_variant is Variant.DOCUMENTS
         # The cover comes in while the video's CDN request is on its way; the upload starts with both.
         cover = asyncio.create_task(self._thumbnail(client, video.cover, workdir, session))
 
-        async def upload(chosen: VideoFormat, stream: MediaStream) -> SentFile:
-            meta = VideoMeta(chosen.width, chosen.height, video.duration, await cover)
-            return await sender.video(video.item.item_id, post, StreamedUpload(stream, f"{video.item.item_id}.mp4"),
-                                      as_document=sender.job.file_mode, meta=meta)
+        async def upload(file: InputFile, meta: VideoMeta) -> SentFile:
+            shaped = VideoMeta(meta.width, meta.height, meta.duration, await cover)
+            return await sender.video(video.item.item_id, post, file, as_document=as_document, meta=shaped)
 
         try:
-            sent = await client.stream_video(video, session, upload, max_bytes=self._upload_limit)
+            sent = await self._videos.send(client, video, session, sender, workdir, upload)
         finally:
             cover.cancel()
             await asyncio.gather(cover, return_exceptions=True)  # done before its directory goes
+        return post.with_files((sent,))
+
+    async def _slideshow_video(self, client: MediaClient, gallery: Gallery, session: ProxySession, sender: Sender,
+                               workdir: Path) -> CachedItem:
+        """The pictures in order, each for an equal share of the sound, as one MP4 (media_types.video)."""
+        item_id = gallery.item.item_id
+        pictures = await client.download_gallery(gallery, workdir, session, max_bytes=self._upload_limit)
+        sound = None
+        if gallery.music is not None and gallery.music.media is not None:
+            sound = await client.download(gallery.music.media, workdir / "sound", session, max_bytes=self._upload_limit)
+        async with sender.progress("progress-render") as shown:
+            with encoding_errors():
+                video = await self._encoder.render_slideshow(
+                    [picture.path for picture in pictures], sound.path if sound else None, workdir / f"{item_id}.mp4",
+                    max_bytes=self._upload_limit, on_progress=shown)
+        log.info("slideshow %s rendered: %d pictures, %.1f s, %dx%d, %d bytes", item_id, len(pictures),
+                 video.duration, video.width, video.height, video.size)
+        post = CachedItem(MediaKind.VIDEO, gallery.item.url, gallery.description, has_music=sound is not None,
+                          slideshow=True)
+        meta = VideoMeta(video.width, video.height, round(video.duration), await self._cover_of(pictures[0].path))
+        sent = await sender.video(item_id, post, FSInputFile(video.path, f"{item_id}.mp4"), meta=meta)
         return post.with_files((sent,))
 
     async def _gallery(self, client: MediaClient, gallery: Gallery, session: ProxySession, sender: Sender,
                        workdir: Path) -> Produced:
         """Pictures (and clips) in order. Photos Telegram would refuse are converted or sent as files."""
         files = await client.download_gallery(gallery, workdir, session, max_bytes=self._upload_limit)
+        variant = sender.job.post_variant
         uploads: list[Upload]
-        if sender.job.variant is Variant.DOCUMENTS:
+        if variant is Variant.DOCUMENTS:
             uploads = [(FileKind.DOCUMENT, FSInputFile(f.path)) for f in files]
         else:
             uploads = list(await asyncio.gather(*(
@@ -104,9 +123,11 @@ class Producer:
                 for entry, file in zip(gallery.entries, files, strict=True)
             )))
         has_music = gallery.music is not None and gallery.music.media is not None
-        post = CachedItem(MediaKind.IMAGES, gallery.item.url, gallery.description, has_music)
+        has_clips = any(entry.kind is EntryKind.VIDEO for entry in gallery.entries)
+        post = CachedItem(MediaKind.IMAGES, gallery.item.url, gallery.description, has_music or has_clips,
+                          slideshow=gallery.is_slideshow)
         sent = await sender.gallery(gallery.item.item_id, post, uploads)
-        return Produced(post.with_files(sent), whole=len(sent) == len(uploads))
+        return Produced(post.with_files(sent), variant, whole=len(sent) == len(uploads))
 
     async def _prepared(self, kind: EntryKind, path: Path, workdir: Path, item_id: str) -> Upload:
         """A clip goes as a video; a picture as a photo Telegram accepts, or as a document."""
@@ -124,13 +145,15 @@ class Producer:
             return None
         try:
             file = await client.download(cover, workdir / "cover", session, max_bytes=MAX_COVER_BYTES)
-            data = await self._images.make_thumbnail(file.path)
-        except (MediaError, OSError, BrokenExecutor) as exc:  # a crashed image worker or a full disk included
+        except (MediaError, OSError) as exc:
+            log.info("no cover: %s: %s", type(exc).__name__, exc)
+            return None
+        return await self._cover_of(file.path)
+
+    async def _cover_of(self, picture: Path) -> BufferedInputFile | None:
+        try:
+            data = await self._images.make_thumbnail(picture)
+        except (OSError, BrokenExecutor) as exc:  # a crashed image worker or a full disk included
             log.info("no thumbnail: %s: %s", type(exc).__name__, exc)
             return None
         return BufferedInputFile(data, "thumbnail.jpg") if data else None
-
-
-def _file_title(title: str) -> str:
-    cleaned = "".join(ch for ch in title if ch.isalnum() or ch in " -_.")[:60].strip()
-    return cleaned or "sound"

@@ -9,6 +9,9 @@ from collections.abc import Callable
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from data import MediaKind
+from media_types.cache import CachedItem
+from media_types.job import Form
 from pipeline import (
     ClassifiedContentError,
     InvalidLinkError,
@@ -18,6 +21,7 @@ from pipeline import (
     LoginRequiredError,
     MediaError,
     NetworkError,
+    NoSoundError,
     RateLimitedError,
     RegionBlockedError,
     TooLargeError,
@@ -42,6 +46,7 @@ ERROR_KEYS: dict[type[MediaError], str] = {
     RateLimitedError: "error-rate-limited",
     NetworkError: "error-network",
     InvalidLinkError: "error-invalid-link",
+    NoSoundError: "error-no-sound",
     UnsupportedError: "error-unsupported",
 }
 
@@ -51,6 +56,15 @@ class MusicButton(CallbackData, prefix="mu"):
 
     platform: str
     item_id: str
+
+
+class FormButton(CallbackData, prefix="fm"):
+    """🎬 under a slideshow's pictures (`form` "video": the post as one video) and 🖼 under its rendered video
+    (`form` "post": the pictures)."""
+
+    platform: str
+    item_id: str
+    form: str
 
 
 class SlidePage(CallbackData, prefix="sl"):
@@ -104,11 +118,25 @@ def caption(description: str, url: str, t: Translate, *, note: str = "") -> str:
     return f'{body}<a href="{html.escape(url, quote=True)}">{html.escape(label)}</a>{html.escape(tail)}'
 
 
-def music_keyboard(platform: str, item_id: str, t: Translate) -> InlineKeyboardMarkup:
-    button = InlineKeyboardButton(
-        text=t("button-sound"), callback_data=MusicButton(platform=platform, item_id=item_id).pack(),
-    )
-    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+def item_buttons(platform: str, item_id: str, item: CachedItem, t: Translate) -> list[InlineKeyboardButton]:
+    """What can be asked of a delivered post: its sound, and a slideshow's other form (🎬 the pictures as one
+    video, or 🖼 the pictures of a rendered video)."""
+    buttons = []
+    if item.has_music:
+        buttons.append(InlineKeyboardButton(
+            text=t("button-sound"), callback_data=MusicButton(platform=platform, item_id=item_id).pack()))
+    if item.slideshow:
+        video = item.kind is MediaKind.IMAGES
+        buttons.append(InlineKeyboardButton(
+            text=t("button-video" if video else "button-pictures"),
+            callback_data=FormButton(platform=platform, item_id=item_id, form=Form.VIDEO if video else Form.POST)
+            .pack()))
+    return buttons
+
+
+def item_keyboard(platform: str, item_id: str, item: CachedItem, t: Translate) -> InlineKeyboardMarkup | None:
+    buttons = item_buttons(platform, item_id, item, t)
+    return InlineKeyboardMarkup(inline_keyboard=[buttons]) if buttons else None
 
 
 def loading_keyboard(t: Translate) -> InlineKeyboardMarkup:
@@ -116,9 +144,9 @@ def loading_keyboard(t: Translate) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
-def slide_keyboard(platform: str, item_id: str, index: int, total: int, t: Translate,
-                   *, with_music: bool) -> InlineKeyboardMarkup:
-    """◀ 3/12 ▶ (wrapping around), and the sound button under it."""
+def slide_keyboard(platform: str, item_id: str, item: CachedItem, index: int, t: Translate) -> InlineKeyboardMarkup:
+    """◀ 3/12 ▶ (wrapping around), and the item's buttons under it."""
+    total = len(item.pages)
     navigation = [
         InlineKeyboardButton(text="◀", callback_data=SlidePage(
             platform=platform, item_id=item_id, index=(index - 1) % total).pack()),
@@ -126,10 +154,8 @@ def slide_keyboard(platform: str, item_id: str, index: int, total: int, t: Trans
         InlineKeyboardButton(text="▶", callback_data=SlidePage(
             platform=platform, item_id=item_id, index=(index + 1) % total).pack()),
     ]
-    rows = [navigation]
-    if with_music:
-        rows.append(music_keyboard(platform, item_id, t).inline_keyboard[0])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    buttons = item_buttons(platform, item_id, item, t)
+    return InlineKeyboardMarkup(inline_keyboard=[navigation, buttons] if buttons else [navigation])
 
 
 def retry_keyboard(platform: str, token: str, t: Translate) -> InlineKeyboardMarkup:

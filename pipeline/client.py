@@ -154,11 +154,11 @@ class MediaClient(ABC):
 
     async def stream_video(
         self, video: Video, session: ProxySession, consume: Callable[[VideoFormat, MediaStream], Awaitable[T]],
-        *, max_bytes: int | None = None,
+        *, max_bytes: int | None = None, formats: list[VideoFormat] | None = None,
     ) -> T:
-        """The best format that fits `max_bytes`, streamed into `consume`; when one turns out bigger than
-        announced, the next smaller one."""
-        for video_format in rank_formats(video.formats, max_bytes):
+        """The best format that fits `max_bytes` (of `formats`, ranked, when the caller narrowed them down),
+        streamed into `consume`; when one turns out bigger than announced, the next smaller one."""
+        for video_format in formats if formats is not None else rank_formats(video.formats, max_bytes):
             try:
                 return await self.stream(video_format.media, session, functools.partial(consume, video_format),
                                          max_bytes=max_bytes)

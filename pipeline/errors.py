@@ -71,6 +71,12 @@ class UnsupportedError(MediaError):
     reason = "unsupported"
 
 
+class NoSoundError(UnsupportedError):
+    """The post has neither a sound of its own nor a video with an audio track."""
+
+    reason = "no_sound"
+
+
 # Transient: another attempt, usually through another proxy, may succeed.
 class RateLimitedError(MediaError):
     retryable = True
@@ -101,7 +107,7 @@ def error_for(reason: str, message: str = "") -> MediaError:
     """The typed error a reason names (another process's failure, passed on by reason)."""
     kinds = {kind.reason: kind for kind in (
         ItemDeletedError, ItemUnderReviewError, ItemPrivateError, RegionBlockedError, LoginRequiredError,
-        ClassifiedContentError, TooLongError, TooLargeError, InvalidLinkError, UnsupportedError, RateLimitedError,
-        NetworkError, ProxyUnreachableError,
+        ClassifiedContentError, TooLongError, TooLargeError, InvalidLinkError, UnsupportedError, NoSoundError,
+        RateLimitedError, NetworkError, ProxyUnreachableError,
     )}
     return kinds.get(reason, MediaError)(message or reason)

@@ -87,6 +87,11 @@ class Gallery:
     author: str
     music: Music | None = None
 
+    @property
+    def is_slideshow(self) -> bool:
+        """Pictures only (a TikTok photo post, an Instagram photo carousel): what renders as one video."""
+        return all(entry.kind is EntryKind.PHOTO for entry in self.entries)
+
 
 MediaInfo = Video | Gallery
 

@@ -113,3 +113,16 @@ async def start_broadcast(telegram: FakeTelegram, text: str) -> None:
                                         predicate=lambda c: "Send this message to" in c.params["text"]))[-1]
     send = confirm.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     telegram.callback_query(ADMIN, send, message=confirm.result)
+
+
+async def downloads(bot, count: int = 1) -> list[tuple]:
+    """The recorded deliveries, once there are `count` of them (recording follows the send)."""
+
+    async def rows() -> list[tuple]:
+        async with bot._engine.connect() as connection:
+            result = await connection.exec_driver_sql(
+                "SELECT user_id, chat_id, surface, platform, item_id, kind, cache_hit FROM downloads ORDER BY id")
+            found = [tuple(row) for row in result]
+        return found if len(found) >= count else []
+
+    return await eventually(rows)

@@ -44,6 +44,9 @@ class ChatRepository:
     async def set_file_mode(self, chat_id: int, kind: str, enabled: bool) -> None:
         await self._upsert(chat_id, kind, file_mode=enabled)
 
+    async def set_slideshow_video(self, chat_id: int, kind: str, enabled: bool) -> None:
+        await self._upsert(chat_id, kind, slideshow_video=enabled)
+
     async def mark_blocked(self, chat_id: int, kind: str) -> None:
         await self._upsert(chat_id, kind, blocked_at=datetime.now(UTC))
 

@@ -105,3 +105,19 @@ broadcast-send = ✅ إرسال ({ $total })
 broadcast-cancel = ✖ إلغاء
 broadcast-progress = 📣 الإرسال الجماعي: تمت معالجة { $done } من أصل { $total } محادثة.
 broadcast-done = 📣 انتهى الإرسال الجماعي: نجح { $sent }، وحظر البوت { $blocked }، وفشل { $failed }.
+
+# عرض الصور كفيديو واحد، الصوت من أي فيديو، التحويل
+button-video = 🎬 فيديو
+button-pictures = 🖼 الصور
+video-prompt = 🎬 اضغط على الزر للحصول على هذه الصور كفيديو واحد.
+sound-video-prompt = 🎵 الصوت، أو 🎬 المنشور كاملًا كفيديو واحد مع صوته:
+slideshow-video-on = 🎬 تصل عروض الصور <b>كفيديو واحد</b> مع صوتها (🖼 أسفله يجلب الصور).
+slideshow-video-off = 🖼 تصل عروض الصور <b>كصور</b> (🎬 أسفلها يصنع فيديو واحدًا مع الصوت).
+slideshow-video-turn-on = عروض الصور كفيديو واحد
+slideshow-video-turn-off = عروض الصور كصور
+progress-render = 🎬 جارٍ صنع الفيديو… { $percent }%
+progress-convert = 🔄 جارٍ تحويل الفيديو ليعمل على كل الأجهزة… { $percent }%
+progress-compress = 🗜 حجم هذا الفيديو أكبر من { $megabytes } ميغابايت، لذا أضغطه ليناسب… { $percent }%
+error-no-sound = 🔇 لا يوجد صوت في هذا المنشور.
+inline-video-title = 🎬 إرسال كفيديو واحد
+inline-video-description = الصور والصوت كفيديو واحد.

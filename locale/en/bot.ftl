@@ -105,3 +105,19 @@ broadcast-send = ✅ Send to { $total }
 broadcast-cancel = ✖ Cancel
 broadcast-progress = 📣 Broadcast: { $done } of { $total } chats done.
 broadcast-done = 📣 Broadcast finished: sent { $sent }, blocked { $blocked }, failed { $failed }.
+
+# Slideshows as one video, sounds from any video, conversions
+button-video = 🎬 Video
+button-pictures = 🖼 Pictures
+video-prompt = 🎬 Press the button to get these pictures as one video.
+sound-video-prompt = 🎵 The sound, or 🎬 the whole post as one video with its sound:
+slideshow-video-on = 🎬 Slideshows arrive as <b>one video</b> with their sound (🖼 under it brings the pictures).
+slideshow-video-off = 🖼 Slideshows arrive as <b>pictures</b> (🎬 under them makes one video with the sound).
+slideshow-video-turn-on = Slideshows as one video
+slideshow-video-turn-off = Slideshows as pictures
+progress-render = 🎬 Making the video… { $percent }%
+progress-convert = 🔄 Converting the video so it plays on every device… { $percent }%
+progress-compress = 🗜 This video is over { $megabytes } MB, so I'm compressing it to fit… { $percent }%
+error-no-sound = 🔇 This post has no sound.
+inline-video-title = 🎬 Send as one video
+inline-video-description = The pictures and the sound as one video.

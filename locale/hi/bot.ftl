@@ -105,3 +105,19 @@ broadcast-send = ✅ { $total } को भेजें
 broadcast-cancel = ✖ रद्द करें
 broadcast-progress = 📣 ब्रॉडकास्ट: { $total } में से { $done } चैट पूरी हुईं।
 broadcast-done = 📣 ब्रॉडकास्ट पूरा हुआ: भेजे गए { $sent }, बॉट को ब्लॉक किया { $blocked }, विफल { $failed }।
+
+# स्लाइडशो एक वीडियो के रूप में, किसी भी वीडियो का साउंड, रूपांतरण
+button-video = 🎬 वीडियो
+button-pictures = 🖼 तस्वीरें
+video-prompt = 🎬 इन तस्वीरों को एक वीडियो के रूप में पाने के लिए बटन दबाएँ।
+sound-video-prompt = 🎵 साउंड, या 🎬 पूरी पोस्ट साउंड के साथ एक वीडियो के रूप में:
+slideshow-video-on = 🎬 स्लाइडशो साउंड के साथ <b>एक वीडियो</b> के रूप में आते हैं (नीचे 🖼 से तस्वीरें)।
+slideshow-video-off = 🖼 स्लाइडशो <b>तस्वीरों</b> के रूप में आते हैं (नीचे 🎬 से साउंड के साथ एक वीडियो)।
+slideshow-video-turn-on = स्लाइडशो एक वीडियो के रूप में
+slideshow-video-turn-off = स्लाइडशो तस्वीरों के रूप में
+progress-render = 🎬 वीडियो बन रहा है… { $percent }%
+progress-convert = 🔄 वीडियो को बदल रहा हूँ ताकि यह हर डिवाइस पर चले… { $percent }%
+progress-compress = 🗜 यह वीडियो { $megabytes } MB से बड़ा है, इसे छोटा कर रहा हूँ… { $percent }%
+error-no-sound = 🔇 इस पोस्ट में कोई साउंड नहीं है।
+inline-video-title = 🎬 एक वीडियो के रूप में भेजें
+inline-video-description = तस्वीरें और साउंड एक वीडियो के रूप में।

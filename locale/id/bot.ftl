@@ -105,3 +105,19 @@ broadcast-send = ✅ Kirim ke { $total }
 broadcast-cancel = ✖ Batal
 broadcast-progress = 📣 Siaran: { $done } dari { $total } chat selesai.
 broadcast-done = 📣 Siaran selesai: terkirim { $sent }, memblokir bot { $blocked }, gagal { $failed }.
+
+# Slideshow sebagai satu video, suara dari video apa pun, konversi
+button-video = 🎬 Video
+button-pictures = 🖼 Gambar
+video-prompt = 🎬 Tekan tombol untuk mendapatkan gambar-gambar ini sebagai satu video.
+sound-video-prompt = 🎵 Suaranya, atau 🎬 seluruh postingan sebagai satu video dengan suaranya:
+slideshow-video-on = 🎬 Slideshow dikirim sebagai <b>satu video</b> dengan suaranya (🖼 di bawahnya untuk gambarnya).
+slideshow-video-off = 🖼 Slideshow dikirim sebagai <b>gambar</b> (🎬 di bawahnya membuat satu video dengan suaranya).
+slideshow-video-turn-on = Slideshow sebagai satu video
+slideshow-video-turn-off = Slideshow sebagai gambar
+progress-render = 🎬 Membuat video… { $percent }%
+progress-convert = 🔄 Mengonversi video agar bisa diputar di semua perangkat… { $percent }%
+progress-compress = 🗜 Video ini lebih dari { $megabytes } MB, jadi saya mengompresnya… { $percent }%
+error-no-sound = 🔇 Postingan ini tidak punya suara.
+inline-video-title = 🎬 Kirim sebagai satu video
+inline-video-description = Gambar dan suaranya sebagai satu video.

@@ -105,3 +105,19 @@ broadcast-send = ✅ Отправить ({ $total })
 broadcast-cancel = ✖ Отмена
 broadcast-progress = 📣 Рассылка: обработано чатов — { $done } из { $total }.
 broadcast-done = 📣 Рассылка завершена: отправлено — { $sent }, заблокировали бота — { $blocked }, не удалось — { $failed }.
+
+# Слайдшоу одним видео, звук из любого видео, конвертация
+button-video = 🎬 Видео
+button-pictures = 🖼 Картинки
+video-prompt = 🎬 Нажми кнопку, чтобы получить эти картинки одним видео.
+sound-video-prompt = 🎵 Звук или 🎬 весь пост одним видео со звуком:
+slideshow-video-on = 🎬 Слайдшоу приходят <b>одним видео</b> со звуком (🖼 под ним — картинки).
+slideshow-video-off = 🖼 Слайдшоу приходят <b>картинками</b> (🎬 под ними — одно видео со звуком).
+slideshow-video-turn-on = Слайдшоу одним видео
+slideshow-video-turn-off = Слайдшоу картинками
+progress-render = 🎬 Делаю видео… { $percent }%
+progress-convert = 🔄 Конвертирую видео, чтобы оно играло на любом устройстве… { $percent }%
+progress-compress = 🗜 Видео больше { $megabytes } МБ, сжимаю его… { $percent }%
+error-no-sound = 🔇 В этом посте нет звука.
+inline-video-title = 🎬 Отправить одним видео
+inline-video-description = Картинки и звук одним видео.

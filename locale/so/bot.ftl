@@ -105,3 +105,19 @@ broadcast-send = ✅ U dir { $total }
 broadcast-cancel = ✖ Ka noqo
 broadcast-progress = 📣 Baahin: { $done } ka mid ah { $total } wada-sheekaysi waa la dhammeeyay.
 broadcast-done = 📣 Baahintii way dhammaatay: la diray { $sent }, xannibay bot-ka { $blocked }, fashilmay { $failed }.
+
+# Bandhig sawirro oo hal muuqaal ah, cod ka yimid muuqaal kasta, beddelid
+button-video = 🎬 Muuqaal
+button-pictures = 🖼 Sawirro
+video-prompt = 🎬 Riix badhanka si aad sawiradan u hesho hal muuqaal ahaan.
+sound-video-prompt = 🎵 Codka, ama 🎬 qoraalka oo dhan hal muuqaal oo leh codkiisa:
+slideshow-video-on = 🎬 Bandhigyada sawirradu waxay yimaadaan <b>hal muuqaal</b> oo leh codkooda (🖼 hoostiisa ayaa keena sawirrada).
+slideshow-video-off = 🖼 Bandhigyada sawirradu waxay yimaadaan <b>sawirro</b> ahaan (🎬 hoostooda ayaa sameeya hal muuqaal oo cod leh).
+slideshow-video-turn-on = Bandhigyada oo hal muuqaal ah
+slideshow-video-turn-off = Bandhigyada oo sawirro ah
+progress-render = 🎬 Waxaan samaynayaa muuqaalka… { $percent }%
+progress-convert = 🔄 Waxaan beddelayaa muuqaalka si uu ugu shaqeeyo qalab kasta… { $percent }%
+progress-compress = 🗜 Muuqaalkani wuxuu ka weyn yahay { $megabytes } MB, waan yareynayaa si uu ugu filnaado… { $percent }%
+error-no-sound = 🔇 Qoraalkan cod ma leh.
+inline-video-title = 🎬 U dir hal muuqaal ahaan
+inline-video-description = Sawirrada iyo codka oo hal muuqaal ah.

@@ -105,3 +105,19 @@ broadcast-send = ✅ Надіслати ({ $total })
 broadcast-cancel = ✖ Скасувати
 broadcast-progress = 📣 Розсилка: оброблено чатів — { $done } з { $total }.
 broadcast-done = 📣 Розсилку завершено: надіслано — { $sent }, заблокували бота — { $blocked }, не вдалося — { $failed }.
+
+# Слайдшоу одним відео, звук із будь-якого відео, конвертація
+button-video = 🎬 Відео
+button-pictures = 🖼 Зображення
+video-prompt = 🎬 Натисни кнопку, щоб отримати ці зображення одним відео.
+sound-video-prompt = 🎵 Звук або 🎬 весь допис одним відео зі звуком:
+slideshow-video-on = 🎬 Слайдшоу надходять <b>одним відео</b> зі звуком (🖼 під ним — зображення).
+slideshow-video-off = 🖼 Слайдшоу надходять <b>зображеннями</b> (🎬 під ними — одне відео зі звуком).
+slideshow-video-turn-on = Слайдшоу одним відео
+slideshow-video-turn-off = Слайдшоу зображеннями
+progress-render = 🎬 Роблю відео… { $percent }%
+progress-convert = 🔄 Конвертую відео, щоб воно грало на будь-якому пристрої… { $percent }%
+progress-compress = 🗜 Відео більше за { $megabytes } МБ, стискаю його… { $percent }%
+error-no-sound = 🔇 У цьому дописі немає звуку.
+inline-video-title = 🎬 Надіслати одним відео
+inline-video-description = Зображення і звук одним відео.

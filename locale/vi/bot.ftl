@@ -105,3 +105,19 @@ broadcast-send = ✅ Gửi đến { $total }
 broadcast-cancel = ✖ Hủy
 broadcast-progress = 📣 Gửi hàng loạt: đã xong { $done }/{ $total } cuộc trò chuyện.
 broadcast-done = 📣 Gửi hàng loạt hoàn tất: đã gửi { $sent }, bị chặn { $blocked }, thất bại { $failed }.
+
+# Slideshow thành một video, âm thanh từ mọi video, chuyển đổi
+button-video = 🎬 Video
+button-pictures = 🖼 Ảnh
+video-prompt = 🎬 Nhấn nút để nhận các ảnh này thành một video.
+sound-video-prompt = 🎵 Âm thanh, hoặc 🎬 cả bài đăng thành một video có âm thanh:
+slideshow-video-on = 🎬 Slideshow được gửi thành <b>một video</b> có âm thanh (🖼 bên dưới để lấy ảnh).
+slideshow-video-off = 🖼 Slideshow được gửi dưới dạng <b>ảnh</b> (🎬 bên dưới để tạo một video có âm thanh).
+slideshow-video-turn-on = Slideshow thành một video
+slideshow-video-turn-off = Slideshow dưới dạng ảnh
+progress-render = 🎬 Đang tạo video… { $percent }%
+progress-convert = 🔄 Đang chuyển đổi video để phát được trên mọi thiết bị… { $percent }%
+progress-compress = 🗜 Video này lớn hơn { $megabytes } MB, đang nén cho vừa… { $percent }%
+error-no-sound = 🔇 Bài đăng này không có âm thanh.
+inline-video-title = 🎬 Gửi thành một video
+inline-video-description = Ảnh và âm thanh thành một video.

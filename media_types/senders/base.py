@@ -7,9 +7,9 @@ import contextlib
 import html
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
@@ -28,8 +28,9 @@ from media_types.albums import split_albums
 from media_types.cache import CachedItem, FileKind, SentFile
 from media_types.job import DeliveryJob
 from media_types.limits import pause
+from media_types.senders.progress import NOTE_AFTER, ProgressNote
 from media_types.telegram_answers import REPLY_GONE
-from media_types.texts import Translate, caption, music_keyboard
+from media_types.texts import Translate, caption, item_keyboard
 from media_types.uploads import StreamedUpload, upload_failure_is_retryable
 from pipeline import ConsumerBusyError, NetworkError
 
@@ -105,6 +106,26 @@ class Sender(ABC):
         """A sign of work shown while an item is fetched; none by default."""
         return contextlib.nullcontext()
 
+    @contextlib.asynccontextmanager
+    async def progress(self, key: str, *, after: float = NOTE_AFTER,
+                       **arguments: Any) -> AsyncIterator[Callable[[float], Awaitable[None]]]:
+        """A note saying how far the block's work is (text `key` with its `percent`), shown once it has taken
+        `after` seconds (0: at once), edited as the work reports progress, and removed at the end."""
+        note = ProgressNote(lambda percent: self.t(key, percent=percent, **arguments), self._show_progress,
+                            self._remove_progress, after=after)
+        await note.update(0.0)
+        try:
+            yield note.update
+        finally:
+            await note.remove()
+
+    async def _show_progress(self, text: str, note: Any) -> Any:
+        """Show or edit the surface's progress note; returns what identifies it. None: no note here."""
+        return None
+
+    async def _remove_progress(self, note: Any) -> None:  # noqa: B027 - most surfaces have nothing to remove
+        """Take the note away once the work is done."""
+
     async def resend(self, item_id: str, item: CachedItem) -> None:
         """A cached item, by its file ids: no download, no upload."""
         if item.kind is MediaKind.IMAGES:
@@ -129,7 +150,7 @@ class Sender(ABC):
         return caption(item.description, item.url, self.t, note=note)
 
     def _keyboard(self, item_id: str, item: CachedItem) -> InlineKeyboardMarkup | None:
-        return music_keyboard(self.job.platform.value, item_id, self.t) if item.has_music else None
+        return item_keyboard(self.job.platform.value, item_id, item, self.t)
 
     async def _send(self, make: Callable[[ReplyParameters | None], Awaitable[T]], *, streamed: bool = False) -> T:
         """One Telegram call for the job. "Blocked by the user" ends all work for the chat. A streamed upload

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup, InputFile, ReactionTypeEmoji
+from aiogram.types import InlineKeyboardMarkup, InputFile, Message, ReactionTypeEmoji
 from aiogram.utils.chat_action import ChatActionSender
 
 from media_types.albums import MAX_ALBUM
@@ -21,7 +22,6 @@ from media_types.senders.base import (
     storage_caption,
     upload_timeout,
 )
-from media_types.texts import music_keyboard
 
 FAILURE_REACTION = "😢"
 
@@ -53,15 +53,17 @@ class ChatSender(Sender):
         return sent_file(message)
 
     async def gallery(self, item_id: str, item: CachedItem, uploads: Sequence[Upload]) -> list[SentFile]:
-        """The gallery in albums, then the sound button when there is a sound."""
+        """The gallery in albums, then its buttons (the sound, the slideshow as a video) in a message of their own:
+        an album cannot carry buttons."""
         return await self._gallery(item_id, item, uploads, note="")
 
     async def _gallery(self, item_id: str, item: CachedItem, uploads: Sequence[Upload], note: str) -> list[SentFile]:
         sent = await self._albums(self.chat_id, uploads, self._caption(item, note), reply=True)
-        if item.has_music:
-            await self._send(lambda _reply: self._bot.send_message(
-                self.chat_id, self.t("sound-prompt"),
-                reply_markup=music_keyboard(self.job.platform.value, item_id, self.t)))
+        keyboard = self._keyboard(item_id, item)
+        if keyboard is not None:
+            prompt = "sound-video-prompt" if item.has_music and item.slideshow else \
+                "video-prompt" if item.slideshow else "sound-prompt"
+            await self._send(lambda _reply: self._bot.send_message(self.chat_id, self.t(prompt), reply_markup=keyboard))
         return sent
 
     async def audio(self, file: InputFile | str, meta: AudioMeta | None = None) -> SentFile:
@@ -75,6 +77,16 @@ class ChatSender(Sender):
 
     async def _report(self, text: str, keyboard: InlineKeyboardMarkup | None, quiet_in_groups: bool) -> None:
         await self._bot.send_message(self.chat_id, text, reply_parameters=self._reply, reply_markup=keyboard)
+
+    async def _show_progress(self, text: str, note: Any) -> Any:
+        """A message replying to the link, edited in place."""
+        if isinstance(note, Message):
+            await self._bot.edit_message_text(text, chat_id=self.chat_id, message_id=note.message_id)
+            return note
+        return await self._send(lambda reply: self._bot.send_message(self.chat_id, text, reply_parameters=reply))
+
+    async def _remove_progress(self, note: Any) -> None:
+        await self._bot.delete_message(self.chat_id, note.message_id)
 
 
 class GroupSender(ChatSender):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from aiogram import Bot
 from aiogram.types import (
@@ -22,7 +23,7 @@ from PIL import Image
 from data import Platform
 from media_types.cache import CachedItem, FileKind, MediaCache, SentFile
 from media_types.senders.base import AudioMeta, Sender, Upload, VideoMeta, sent_file, storage_caption, upload_timeout
-from media_types.texts import Translate, caption, slide_keyboard
+from media_types.texts import Translate, caption, loading_keyboard, slide_keyboard
 from pipeline import UnsupportedError
 
 
@@ -82,6 +83,12 @@ class InlineSender(Sender):
     async def _report(self, text: str, keyboard: InlineKeyboardMarkup | None, quiet_in_groups: bool) -> None:
         await self._bot.edit_message_caption(inline_message_id=self._inline_message_id, caption=text)
 
+    async def _show_progress(self, text: str, note: Any) -> Any:
+        """The placeholder's caption says how far it is; the media replaces it at the end."""
+        await self._bot.edit_message_caption(inline_message_id=self._inline_message_id, caption=text,
+                                             reply_markup=loading_keyboard(self.t))
+        return True
+
 
 async def show_page(bot: Bot, inline_message_id: str, platform: Platform, item_id: str, item: CachedItem,
                     index: int, t: Translate) -> None:
@@ -92,7 +99,7 @@ async def show_page(bot: Bot, inline_message_id: str, platform: Platform, item_i
     await bot.edit_message_media(
         inline_message_id=inline_message_id,
         media=media_type(media=pages[index].file_id, caption=caption(item.description, item.url, t)),
-        reply_markup=slide_keyboard(platform.value, item_id, index, len(pages), t, with_music=item.has_music),
+        reply_markup=slide_keyboard(platform.value, item_id, item, index, t),
     )
 
 

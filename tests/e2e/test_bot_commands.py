@@ -80,11 +80,12 @@ async def test_mode_toggles_file_mode(telegram, tmp_path) -> None:
     async with running_bot(telegram, tmp_path) as bot:
         telegram.command(USER, "mode")
         status = await reply_to(telegram)
-        assert "off" in status.params["text"]
-        [[button]] = status.params["reply_markup"]["inline_keyboard"]
+        assert "File mode is <b>off</b>" in status.params["text"]
+        [button], [slideshow_button] = status.params["reply_markup"]["inline_keyboard"]
+        assert slideshow_button["text"] == "Slideshows as one video"
         telegram.callback_query(USER, button["callback_data"], message=status.result)
         edited = await reply_to(telegram, "editMessageText")
-        assert "on" in edited.params["text"]
+        assert "File mode is <b>on</b>" in edited.params["text"]
         assert (await bot.repositories.chats.get(USER)).file_mode is True
 
 
@@ -100,7 +101,7 @@ async def test_in_groups_only_admins_change_settings(telegram, tmp_path) -> None
         await telegram.await_for("getChatMember", count=2)
         assert len(telegram.calls_to("sendMessage")) == 1
 
-        [[button]] = status.params["reply_markup"]["inline_keyboard"]
+        [button], _ = status.params["reply_markup"]["inline_keyboard"]
         telegram.callback_query(member, button["callback_data"], message=status.result)
         refusal = await reply_to(telegram, "answerCallbackQuery")
         assert refusal.params["show_alert"] is True

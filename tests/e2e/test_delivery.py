@@ -12,7 +12,7 @@ from data import Platform
 from media_types.albums import album_sizes
 from tests.fakes import media
 from tests.fakes.tiktok import Music as FakeMusic
-from tests.harness import STORAGE, bot_in_world, eventually
+from tests.harness import STORAGE, bot_in_world, downloads, eventually
 
 USER, OTHER, GROUP = 5001, 5002, -1009001
 VIDEO_ID, SLIDES_ID = "7312345678901234567", "7312345678901234568"
@@ -36,19 +36,6 @@ def album_uploads(call) -> list[bytes]:
 def image_size(data: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(data)) as image:
         return image.size
-
-
-async def downloads(bot, count: int = 1) -> list[tuple]:
-    """The recorded deliveries, once there are `count` of them (recording follows the send)."""
-
-    async def rows() -> list[tuple]:
-        async with bot._engine.connect() as connection:
-            result = await connection.exec_driver_sql(
-                "SELECT user_id, chat_id, surface, platform, item_id, kind, cache_hit FROM downloads ORDER BY id")
-            found = [tuple(row) for row in result]
-        return found if len(found) >= count else []
-
-    return await eventually(rows)
 
 
 pytestmark = pytest.mark.usefixtures("trust_world")
@@ -315,16 +302,6 @@ async def test_unreachable_tiktok_is_a_network_error(telegram, world, video, tmp
         telegram.private_message(USER, video.url)
         reply = (await telegram.await_for("sendMessage", timeout=60))[-1]
     assert "couldn't reach TikTok" in reply.params["text"]
-
-
-async def test_too_large_video_is_refused(telegram, world, tmp_path):
-    from tests.fakes.tiktok import VideoFormat as FakeFormat
-
-    post = world.tiktok.add_video(VIDEO_ID, formats=[FakeFormat(data=media.mp4_of_size(51 * 1024 * 1024))])
-    async with bot_in_world(telegram, world, tmp_path):
-        telegram.private_message(USER, post.url)
-        reply = (await telegram.await_for("sendMessage", timeout=60))[-1]
-    assert "too large" in reply.params["text"] and world.tiktok.cdn_hits() == []
 
 
 @pytest.mark.parametrize("kind", ["photo", "voice"])

@@ -73,7 +73,8 @@ async def test_private_reel_photo_and_mixed_carousel(telegram, world, tmp_path) 
         telegram.private_message(USER, carousel.url)
         albums = await telegram.await_for("sendMediaGroup", count=2, timeout=30)
     assert video.ok and video.upload("video").data == media.sample("h264.mp4")
-    assert video.params.get("reply_markup") is None  # no sound button: Instagram posts carry no separate sound
+    [[sound]] = video.params["reply_markup"]["inline_keyboard"]  # its audio track, taken out on request
+    assert sound["callback_data"] == "mu:instagram:ReelPriv12"
     assert picture.ok and picture.upload("photo").data == photo_bytes
     assert [len(call.params["media"]) for call in albums] == [6, 6]
     sent = [pair for call in albums for pair in album_uploads(call)]

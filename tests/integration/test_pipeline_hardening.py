@@ -13,6 +13,7 @@ from aiohttp import web
 from data.config import PipelineSettings
 from media_types.images import ImageProcessor
 from media_types.produce import Producer
+from media_types.video import VideoEncoder
 from pipeline import InvalidLinkError, MediaRequest, NetworkError
 from tests.fakes import media
 from tests.fakes.tiktok import VideoFormat as FakeFormat
@@ -102,7 +103,8 @@ async def test_a_cover_that_cannot_be_saved_gives_no_thumbnail_and_no_error(worl
     not_a_directory.write_text("")
     images = ImageProcessor()
     try:
-        producer = Producer(images=images, upload_limit=50 * 1024 * 1024)
+        producer = Producer(images=images, encoder=VideoEncoder(1), upload_limit=50 * 1024 * 1024,
+                            convert_max_duration=180)
         assert await producer._thumbnail(client, video.cover, not_a_directory, session) is None
     finally:
         images.close()

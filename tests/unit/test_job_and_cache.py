@@ -10,7 +10,7 @@ import pytest
 
 from data import MediaKind, PipelineSettings, Platform, Repositories, Surface
 from media_types.cache import CachedItem, FileKind, MediaCache, SentFile, Variant
-from media_types.job import DeliveryJob, retry_token
+from media_types.job import DeliveryJob, Form, retry_token
 from pipeline import Platforms
 from tiktok_api import TikTokClient
 
@@ -25,22 +25,34 @@ def job(surface: Surface = Surface.PRIVATE, **fields: Any) -> DeliveryJob:
 
 
 @pytest.mark.parametrize(
-    ("surface", "file_mode", "sound", "variant"),
+    ("surface", "file_mode", "form", "slideshow_video", "variant"),
     [
-        (Surface.PRIVATE, False, False, Variant.MEDIA),
-        (Surface.PRIVATE, True, False, Variant.DOCUMENTS),
-        (Surface.GROUP, False, False, Variant.MEDIA),
-        (Surface.GROUP, True, False, Variant.DOCUMENTS),
-        (Surface.INLINE, False, False, Variant.MEDIA),
-        (Surface.INLINE, True, False, Variant.MEDIA),  # an inline message shows media, never files
-        (Surface.PRIVATE, False, True, Variant.MUSIC),
-        (Surface.PRIVATE, True, True, Variant.MUSIC),
-        (Surface.GROUP, True, True, Variant.MUSIC),
-        (Surface.INLINE, True, True, Variant.MUSIC),
+        (Surface.PRIVATE, False, Form.POST, False, Variant.MEDIA),
+        (Surface.PRIVATE, True, Form.POST, False, Variant.DOCUMENTS),
+        (Surface.GROUP, False, Form.POST, False, Variant.MEDIA),
+        (Surface.GROUP, True, Form.POST, False, Variant.DOCUMENTS),
+        (Surface.INLINE, False, Form.POST, False, Variant.MEDIA),
+        (Surface.INLINE, True, Form.POST, False, Variant.MEDIA),  # an inline message shows media, never files
+        (Surface.PRIVATE, False, Form.SOUND, False, Variant.MUSIC),
+        (Surface.PRIVATE, True, Form.SOUND, True, Variant.MUSIC),
+        (Surface.GROUP, True, Form.SOUND, False, Variant.MUSIC),
+        (Surface.INLINE, True, Form.SOUND, False, Variant.MUSIC),
+        (Surface.PRIVATE, False, Form.VIDEO, False, Variant.RENDERED),  # 🎬
+        (Surface.INLINE, False, Form.VIDEO, False, Variant.RENDERED),  # "as one video" in inline mode
+        (Surface.PRIVATE, True, Form.POST, True, Variant.RENDERED),  # the chat's setting, whatever the file mode
+        (Surface.GROUP, False, Form.POST, True, Variant.RENDERED),  # a group follows its setting
+        (Surface.INLINE, False, Form.POST, True, Variant.MEDIA),  # inline results say which form themselves
     ],
 )
-def test_variant_per_surface_mode_and_sound(surface: Surface, file_mode: bool, sound: bool, variant: Variant) -> None:
-    assert job(surface, file_mode=file_mode, sound=sound).variant is variant
+def test_variant_per_surface_mode_and_form(surface: Surface, file_mode: bool, form: Form, slideshow_video: bool,
+                                           variant: Variant) -> None:
+    assert job(surface, file_mode=file_mode, form=form, slideshow_video=slideshow_video).variant is variant
+
+
+def test_a_sound_job_queued_by_the_previous_version_is_still_a_sound_job() -> None:
+    message = {**job().to_message(), "sound": True}
+    del message["form"], message["slideshow_video"]
+    assert DeliveryJob.from_message(message).form is Form.SOUND
 
 
 def test_owner_is_the_chat_else_the_user() -> None:
@@ -56,15 +68,17 @@ def test_owner_is_the_chat_else_the_user() -> None:
         job(),
         job(Surface.GROUP, chat_id=-100123, user_id=7, reply_to=15, file_mode=True),
         job(Surface.INLINE, chat_id=None, user_id=7, inline_message_id="AgAAAPl", language="ru"),
-        job(sound=True, platform=Platform.INSTAGRAM, link="https://www.instagram.com/p/Cabc123/"),
+        job(form=Form.SOUND, platform=Platform.INSTAGRAM, link="https://www.instagram.com/p/Cabc123/"),
+        job(form=Form.VIDEO, slideshow_video=True),
     ],
-    ids=["private", "group", "inline", "sound"],
+    ids=["private", "group", "inline", "sound", "video"],
 )
 def test_a_job_survives_the_task_queue_as_json(original: DeliveryJob) -> None:
     message = json.loads(json.dumps(original.to_message()))
     restored = DeliveryJob.from_message(message)
     assert restored == original
     assert isinstance(restored.platform, Platform) and isinstance(restored.surface, Surface)
+    assert isinstance(restored.form, Form)
 
 
 def test_every_job_gets_its_own_request_id() -> None:
@@ -92,7 +106,7 @@ async def test_retry_token_stands_for_the_jobs_link(platforms: Platforms, link: 
 
 
 async def test_a_sound_job_has_no_retry_token(platforms: Platforms) -> None:
-    assert retry_token(job(sound=True), platforms) is None
+    assert retry_token(job(form=Form.SOUND), platforms) is None
 
 
 @pytest.mark.parametrize("forged", [
@@ -116,9 +130,17 @@ GALLERY = CachedItem(
     CachedItem(kind=MediaKind.VIDEO, url=LINK, files=(SentFile(FileKind.VIDEO, "V1"),)),
     CachedItem(kind=MediaKind.MUSIC, url=LINK, files=(SentFile(FileKind.AUDIO, "A1"),)),
     CachedItem(kind=MediaKind.VIDEO, url=LINK),
+    CachedItem(kind=MediaKind.VIDEO, url=LINK, has_music=True, slideshow=True, files=(SentFile(FileKind.VIDEO, "R1"),)),
 ])
 def test_a_cached_item_round_trips_through_json(item: CachedItem) -> None:
     assert CachedItem.from_json(json.loads(json.dumps(item.to_json()))) == item
+
+
+def test_an_entry_cached_before_slideshows_rendered_reads_as_no_slideshow() -> None:
+    entries = [{"meta": {"kind": "images", "url": LINK, "description": "", "has_music": True}},
+               {"type": "photo", "file_id": "P1"}]
+    item = CachedItem.from_json(entries)
+    assert item is not None and item.slideshow is False and item.files == (SentFile(FileKind.PHOTO, "P1"),)
 
 
 def test_pages_are_the_photos_and_clips_in_order() -> None:

@@ -23,7 +23,7 @@ SAMPLE_ARGUMENTS = {
     "seconds": 60, "request": "ab12", "link": "https://vm.tiktok.com/x/", "stage": "extract", "attempts": 3,
     "proxy": "http://10.0.0.1:8080", "error": "NetworkError: HTTP 403", "users": 5, "blocked": 1, "groups": 2,
     "day": 1, "week": 2, "month": 3, "platforms": "tiktok 3", "kinds": "video 3", "hits": 50,
-    "errors": "deleted 2", "done": 4, "sent": 3, "failed": 1, "platform": "TikTok",
+    "errors": "deleted 2", "done": 4, "sent": 3, "failed": 1, "platform": "TikTok", "percent": 40,
     "count": 21, "window": 40,
     "states": "\ntiktok: http://10.0.0.1:8080 healthy (3 answered, 0 unreachable, 0 refused)",
 }
