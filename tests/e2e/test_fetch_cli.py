@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import av
 import pytest
 
 from tests.fakes import media
@@ -100,3 +101,27 @@ def test_verbose_ends_with_each_proxys_state_without_credentials(world, tmp_path
     assert any("benched" in line and "1 unreachable" in line for line in proxies), proxies
     assert any("healthy" in line for line in proxies), proxies
     assert "pr0xy-pa55" not in result.stdout and "buyer" not in result.stdout
+
+
+def test_slideshows_render_to_video_and_videos_give_their_sound(world, tmp_path) -> None:
+    video = world.tiktok.add_video(VIDEO)
+    images = [media.jpeg(320, 480, (200, 30 * i, 30)) for i in range(3)]
+    slideshow = world.tiktok.add_slideshow(SLIDESHOW, images=images)
+    silent = media.noise_video(tmp_path / "silent.mp4", 1, audio=False).read_bytes()
+    carousel = world.instagram.add_carousel("CarCli1234", items=[("photo", None), ("video", None), ("video", silent)])
+    out = tmp_path / "out"
+    result = fetch(world, "--slideshow-video", "--audio", video.url, slideshow.url, carousel.url, "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 ok, 0 already there, 0 duplicates, 0 failed" in result.stdout
+
+    with av.open(str(out / SLIDESHOW / f"{SLIDESHOW}.mp4")) as rendered:
+        assert [s.codec_context.name for s in rendered.streams] == ["h264", "aac"]
+        assert (rendered.streams.video[0].width, rendered.streams.video[0].height) == (320, 480)
+    assert (out / SLIDESHOW / "sound.mp3").exists()  # the original sound stays beside the pictures
+
+    with av.open(str(out / f"{VIDEO}.m4a")) as sound:
+        assert [s.codec_context.name for s in sound.streams] == ["aac"]
+    clips = sorted((out / "CarCli1234").glob("*.mp4"))
+    assert [clip.with_suffix(".m4a").exists() for clip in clips] == [True, False]  # the silent clip has none
+    assert "(no sound)" in result.stdout
+    assert not (out / "CarCli1234" / "CarCli1234.mp4").exists()  # clips among the pictures: no slideshow
