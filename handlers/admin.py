@@ -54,10 +54,11 @@ async def stats(message: Message, repositories: Repositories, images: ImageProce
 async def export(message: Message, repositories: Repositories) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["id", "kind", "language", "file_mode", "registered_at", "referral", "blocked_at"])
+    writer.writerow(["id", "kind", "language", "file_mode", "registered_at", "referral", "blocked_at",
+                     "slideshow_video"])
     for chat in await repositories.chats.export():
         writer.writerow([chat.id, chat.kind, chat.language or "", int(chat.file_mode), chat.registered_at,
-                         chat.referral or "", chat.blocked_at or ""])
+                         chat.referral or "", chat.blocked_at or "", int(chat.slideshow_video)])
     await message.answer_document(BufferedInputFile(buffer.getvalue().encode("utf-8"), "chats.csv"))
 
 

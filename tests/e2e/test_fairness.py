@@ -141,6 +141,7 @@ async def test_admin_gets_stats_with_a_chart_and_a_csv_export(telegram, world, t
     assert chart.upload("photo").data[:8] == b"\x89PNG\r\n\x1a\n"
     rows = list(csv.reader(io.StringIO(export.upload("document").data.decode())))
     assert rows[0][:2] == ["id", "kind"] and [int(rows[1][0]), rows[1][5]] == [ADMIN, "ads_1"]
+    assert rows[0][-1] == "slideshow_video" and rows[1][-1] == "0"
 
 
 async def test_an_admins_failed_request_comes_with_the_details(telegram, world, tmp_path):
