@@ -36,6 +36,7 @@ class WorkerPool:
         *,
         start_method: str = "spawn",
         executor_type: type[ProcessPoolExecutor] = ProcessPoolExecutor,
+        initializer: Callable[[], object] | None = None,
     ) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
@@ -44,6 +45,7 @@ class WorkerPool:
         self._max_workers = max_workers
         self._context = multiprocessing.get_context(start_method)
         self._executor_type = executor_type
+        self._initializer = initializer  # run once in each worker as it starts
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
         self._lock = threading.Lock()
@@ -74,5 +76,6 @@ class WorkerPool:
             if self._closed:
                 raise RuntimeError("the worker pool is closed")
             if self._pool is None:
-                self._pool = self._executor_type(max_workers=self._max_workers, mp_context=self._context)
+                self._pool = self._executor_type(max_workers=self._max_workers, mp_context=self._context,
+                                                 initializer=self._initializer)
             return self._pool

@@ -39,7 +39,10 @@ MIN_SECONDS_PER_PICTURE, MAX_SECONDS_PER_PICTURE = 1.5, 4.0
 SECONDS_PER_PICTURE_WITHOUT_SOUND = 3.0
 # The first CRF is x264's sweet spot for stills; the others give up detail only when the file is too big.
 SLIDESHOW_CRFS = (23, 28, 33)
-VIDEO_OPTIONS = {"preset": "veryfast", "tune": "stillimage"}
+# A short look-ahead and two threads: x264's default buffers at 1080x1440 grew a render by ~171 MB, these by
+# ~140 MB, at the same speed and 13 % fewer bytes (benchmarks' render scenario; stills need no long look-ahead).
+# Renders run side by side in VIDEO_WORKERS processes, so two threads each still keep every core busy.
+VIDEO_OPTIONS = {"preset": "veryfast", "tune": "stillimage", "rc-lookahead": "5", "threads": "2"}
 BACKGROUND = (0, 0, 0)  # the bars, and what transparent pixels are laid on: a picture then blends into its frame
 # Lossy-compressed 8-bit video in the colours every phone and browser assumes for HD: BT.709, limited range.
 BT709 = 1

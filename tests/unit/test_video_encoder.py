@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import av
 import pytest
 
 from media_types.video import EncodingError, NoAudioError, VideoEncoder
+from media_types.video.encoder import ENCODING_NICENESS
 from tests.fakes.media import MEDIA_DIR, SAMPLE_HEIGHT, SAMPLE_WIDTH, noise_video, png
 
 COLORS = [(200, 30, 40), (30, 170, 60), (40, 60, 210), (220, 200, 30), (20, 20, 20), (240, 240, 240)]
@@ -107,3 +109,8 @@ async def test_a_closed_encoder_refuses_work(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError):
         await encoder.probe(MEDIA_DIR / "h264.mp4")
+
+
+async def test_encoding_runs_below_the_bots_own_priority(encoder) -> None:
+    """A render must not slow the chats the bot answers meanwhile: the workers run niced."""
+    assert await encoder._pool.run(os.nice, 0) == min(19, os.nice(0) + ENCODING_NICENESS)
