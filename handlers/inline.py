@@ -38,7 +38,6 @@ from pipeline import Platforms
 
 # Result id prefixes: "needs the chosen-result flow" / "complete as offered", for the post or a slideshow's video.
 PENDING, CACHED, PENDING_VIDEO, CACHED_VIDEO = "p", "c", "pv", "cv"
-PHOTO_POST = "/photo/"  # a TikTok link that names a slideshow
 
 
 async def answer_query(query: InlineQuery, platforms: Platforms, inline_mode: InlineMode, media_cache: MediaCache,
@@ -62,7 +61,8 @@ async def answer_query(query: InlineQuery, platforms: Platforms, inline_mode: In
         result = await _pending_result(PENDING, platform, inline_mode, i18n, "inline-send-title",
                                        "inline-send-description")
     results: list[InlineQueryResultCachedVideo | InlineQueryResultCachedPhoto | None] = [result]
-    if (cached is not None and cached.slideshow) or (cached is None and PHOTO_POST in links[0].link.url):
+    known = links[0].link.item()
+    if (cached is not None and cached.slideshow) or (cached is None and known is not None and known.is_photo):
         # A slideshow (or what its link says is one) is also offered as one video with its sound.
         rendered = await media_cache.get(platform, item_id, Variant.RENDERED) if item_id else None
         results.append(_cached_result(CACHED_VIDEO, platform, item_id, rendered, i18n) if item_id and rendered

@@ -67,7 +67,9 @@ class CachedItem:
                 kind=MediaKind(meta["meta"]["kind"]), url=meta["meta"]["url"],
                 description=meta["meta"]["description"], has_music=meta["meta"]["has_music"],
                 files=tuple(SentFile(FileKind(entry["type"]), entry["file_id"]) for entry in files),
-                slideshow=bool(meta["meta"].get("slideshow", False)),  # entries cached before slideshows rendered
+                # An entry cached before slideshows rendered and reels had sounds does not say whether the post
+                # offers them: read it as a miss, so it is made again once and cached with its buttons.
+                slideshow=meta["meta"]["slideshow"],
             )
         except (KeyError, TypeError, ValueError):
             return None

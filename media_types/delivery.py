@@ -82,7 +82,9 @@ class Deliverer:
         async def produce() -> None:
             produced.append(await self._produce(job, sender, client, item, session))
 
-        flight = (job.platform, item.item_id, job.variant)
+        # A post that cannot be a slideshow is made in its post form whatever the job wants: one flight for both.
+        wants = job.variant if job.variant is not Variant.RENDERED or item.is_photo else job.post_variant
+        flight = (job.platform, item.item_id, wants)
         async def waiting() -> None:  # its content comes with the other request's: no need to keep the order
             await self._queue.step_aside(job)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
 from media_types.video import CannotFitError, EncodingError, ExtractedAudio, NoAudioError, RenderedVideo, VideoEncoder
-from pipeline import NoSoundError, TooLargeError, UnsupportedError
+from pipeline import MediaError, NoSoundError, TooLargeError, UnsupportedError
 
 
 @contextlib.contextmanager
@@ -22,6 +23,8 @@ def encoding_errors() -> Iterator[None]:
         raise NoSoundError(str(exc)) from None
     except EncodingError as exc:
         raise UnsupportedError(f"cannot encode: {exc}") from None
+    except BrokenExecutor as exc:  # a worker killed mid-encode (out of memory): the waiters of its flight hear it
+        raise MediaError(f"the encoding worker died: {exc}") from None
 
 
 class FetchEncoding:

@@ -84,6 +84,7 @@ def position_of(message_id: int, index: int = 0) -> float:
 
 
 def retry_token(job: DeliveryJob, platforms: Platforms) -> str | None:
-    """What a "try again" button carries for this job; None when a retry makes no sense (a sound)."""
+    """What a "try again" button carries for this job: its link, asked again as the chat's settings say. None
+    for a button's request (🎵, 🎬, 🖼): the button is still there to press again."""
     link = platforms.link(job.platform, job.link)
-    return link.token if link is not None and not job.sound else None
+    return link.token if link is not None and job.form is Form.POST else None

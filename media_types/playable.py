@@ -6,6 +6,7 @@ format is over the limit is compressed to fit (up to the same length) instead of
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 # A compressed video may come from a source this many times the upload limit (TikTok's largest formats of a
 # three-minute video stay well within it); a bigger download is refused rather than fetched to be shrunk.
 COMPRESS_SOURCE_FACTOR = 4
+H265_CODECS = frozenset({"h265", "hevc", "bytevc1"})  # how the platforms name it; only these can be tagged hvc1
 
 # How a produced video reaches its surface: the file and what Telegram shows before it plays.
 VideoUpload = Callable[[InputFile, VideoMeta], Awaitable[SentFile]]
@@ -55,17 +57,24 @@ class PlayableVideos:
             fitting = []
         h264 = [f for f in fitting if f.is_h264]
         if h264:
-            async def stream(chosen: VideoFormat, media: MediaStream) -> SentFile:
-                meta = VideoMeta(chosen.width, chosen.height, video.duration)
-                return await upload(StreamedUpload(media, f"{video.item.item_id}.mp4"), meta)
-
             try:
-                return await client.stream_video(video, session, stream, max_bytes=self._limit, formats=h264)
+                return await self._streamed(client, video, session, h264, upload)
             except TooLargeError:
                 log.info("every H.264 format of %s is over the limit after all", video.item.item_id)
-        elif fitting:
+        elif fitting and fitting[0].codec.lower() in H265_CODECS:
             return await self._converted(client, video, fitting[0], session, sender, workdir, upload)
+        elif fitting:  # neither H.264 nor H.265 (VP9...): as it is, as before
+            return await self._streamed(client, video, session, fitting, upload)
         return await self._compressed(client, video, session, sender, workdir, upload)
+
+    async def _streamed(self, client: MediaClient, video: Video, session: ProxySession, formats: list[VideoFormat],
+                        upload: VideoUpload) -> SentFile:
+        """The first of `formats` that fits, from the CDN straight into the upload."""
+        async def stream(chosen: VideoFormat, media: MediaStream) -> SentFile:
+            meta = VideoMeta(chosen.width, chosen.height, video.duration)
+            return await upload(StreamedUpload(media, f"{video.item.item_id}.mp4"), meta)
+
+        return await client.stream_video(video, session, stream, max_bytes=self._limit, formats=formats)
 
     async def _converted(self, client: MediaClient, video: Video, chosen: VideoFormat, session: ProxySession,
                          sender: Sender, workdir: Path, upload: VideoUpload) -> SentFile:
@@ -91,7 +100,7 @@ class PlayableVideos:
         if video.duration is not None and video.duration > self._max_duration:
             raise TooLargeError(f"every format of {video.item.item_id} is over {self._limit} bytes, and "
                                 f"{video.duration} s is too long to compress")
-        smallest = min(video.formats, key=lambda f: (not f.has_audio, f.media.size or 0))
+        smallest = min(video.formats, key=lambda f: (not f.has_audio, f.media.size or math.inf))
         source = await client.download(smallest.media, workdir / "source.mp4", session,
                                        max_bytes=COMPRESS_SOURCE_FACTOR * self._limit)
         output = workdir / f"{video.item.item_id}.mp4"

@@ -12,6 +12,7 @@ from aiogram.types import BufferedInputFile, FSInputFile
 
 from media_types.cache import SentFile
 from media_types.encoding import encoding_errors
+from media_types.playable import COMPRESS_SOURCE_FACTOR
 from media_types.senders import AudioMeta, Sender
 from media_types.uploads import StreamedUpload
 from media_types.video import VideoEncoder
@@ -68,7 +69,8 @@ class Sounds:
         thumbnail = await self._thumbnail(client, cover, workdir, session)
         sent = []
         for index, clip in enumerate(clips, 1):
-            source = await client.download(clip, workdir / f"clip{index}.mp4", session, max_bytes=self._limit)
+            source = await client.download(clip, workdir / f"clip{index}.mp4", session,
+                                           max_bytes=COMPRESS_SOURCE_FACTOR * self._limit)  # only its sound is sent
             try:
                 with encoding_errors():
                     audio = await self._encoder.extract_audio(source.path, workdir / f"sound{index}.m4a")

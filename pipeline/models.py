@@ -89,8 +89,9 @@ class Gallery:
 
     @property
     def is_slideshow(self) -> bool:
-        """Pictures only (a TikTok photo post, an Instagram photo carousel): what renders as one video."""
-        return all(entry.kind is EntryKind.PHOTO for entry in self.entries)
+        """Two pictures or more and nothing else (a TikTok photo post, an Instagram photo carousel): what renders
+        as one video."""
+        return len(self.entries) > 1 and all(entry.kind is EntryKind.PHOTO for entry in self.entries)
 
 
 MediaInfo = Video | Gallery

@@ -4,6 +4,7 @@ edited as the work goes on and removed when it is done. Work that ends quickly s
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,8 +18,8 @@ EDIT_EVERY = 3.0  # seconds between edits at most once: a chat takes about a mes
 
 
 class ProgressNote:
-    """`update(fraction)` shows or edits the note; `remove()` takes it away. Telegram's refusals are logged and
-    forgotten: the note is decoration, the media is what matters."""
+    """`update(fraction)` shows or edits the note; `remove()` takes it away. A refusal is logged and the note
+    given up: it is decoration, the media is what matters."""
 
     def __init__(self, text: Callable[[int], str], show: Callable[[str, Any], Awaitable[Any]],
                  remove: Callable[[Any], Awaitable[None]], *, after: float = NOTE_AFTER) -> None:
@@ -32,6 +33,7 @@ class ProgressNote:
         self._edited = 0.0
 
     async def update(self, fraction: float) -> None:
+        """Show or edit the note, when it is time to; never raises."""
         now = time.monotonic()
         percent = max(0, min(99, int(fraction * 100)))  # 100 % is the media itself
         if now - self._started < self._after or percent == self._percent:
@@ -40,8 +42,9 @@ class ProgressNote:
             return
         try:
             self._note = await self._show(self._text(percent), self._note)
-        except TelegramAPIError as exc:
-            log.info("progress note not shown: %s", exc.message)
+        except Exception as exc:  # noqa: BLE001 - decoration: the media's own send meets whatever this was
+            log.info("progress note given up: %s: %s", type(exc).__name__, exc)
+            self._after = math.inf  # once refused (the chat blocked the bot, the note deleted): no more tries
         self._percent, self._edited = percent, now
 
     async def remove(self) -> None:

@@ -101,16 +101,19 @@ async def test_in_groups_only_admins_change_settings(telegram, tmp_path) -> None
         await telegram.await_for("getChatMember", count=2)
         assert len(telegram.calls_to("sendMessage")) == 1
 
-        [button], _ = status.params["reply_markup"]["inline_keyboard"]
-        telegram.callback_query(member, button["callback_data"], message=status.result)
-        refusal = await reply_to(telegram, "answerCallbackQuery")
-        assert refusal.params["show_alert"] is True
+        [button], [slideshow_button] = status.params["reply_markup"]["inline_keyboard"]
+        for pressed in (button, slideshow_button):
+            telegram.callback_query(member, pressed["callback_data"], message=status.result)
+        refusals = await telegram.await_for("answerCallbackQuery", count=2, timeout=10)
+        assert all(refusal.params["show_alert"] is True for refusal in refusals)
         assert (await bot.repositories.chats.get(GROUP)) is None
 
         telegram.callback_query(admin, button["callback_data"], message=status.result)
         await reply_to(telegram, "editMessageText")
+        telegram.callback_query(admin, slideshow_button["callback_data"], message=status.result)
+        await telegram.await_for("editMessageText", count=2, timeout=10)
         group = await bot.repositories.chats.get(GROUP)
-        assert (group.file_mode, group.kind) == (True, "supergroup")
+        assert (group.file_mode, group.slideshow_video, group.kind) == (True, True, "supergroup")
 
 
 async def test_blocking_the_bot_is_recorded(telegram, tmp_path) -> None:

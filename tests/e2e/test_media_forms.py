@@ -258,3 +258,39 @@ async def test_a_video_too_large_and_too_long_to_compress_is_refused_without_a_d
         telegram.private_message(USER, post.url)
         reply = (await telegram.await_for("sendMessage", timeout=60))[-1]
     assert "too large" in reply.params["text"] and world.tiktok.cdn_hits() == []
+
+
+async def test_a_video_asked_as_video_by_a_chat_with_the_setting_comes_from_the_post_cache(telegram, world,
+                                                                                          tmp_path):
+    """A video has no other form: the setting's jobs take its cached post, by file id."""
+    post = world.tiktok.add_video(VIDEO_ID)
+    async with bot_in_world(telegram, world, tmp_path) as bot:
+        await bot.repositories.chats.set_slideshow_video(OTHER, "private", True)
+        telegram.private_message(USER, post.url)
+        [first] = await telegram.await_for("sendVideo", timeout=30)
+        await downloads(bot)
+        cdn = len(world.tiktok.cdn_hits())
+        telegram.private_message(OTHER, post.url)
+        second = (await telegram.await_for("sendVideo", count=2, timeout=30))[-1]
+    assert second.files == {} and second.params["video"] == first.result["video"]["file_id"]
+    assert len(world.tiktok.cdn_hits()) == cdn
+
+
+async def test_a_single_picture_is_no_slideshow(telegram, world, tmp_path):
+    photo = world.instagram.add_photo("OnePhoto12", image=media.jpeg(600, 800))
+    async with bot_in_world(telegram, world, tmp_path) as bot:
+        await bot.repositories.chats.set_slideshow_video(USER, "private", True)
+        telegram.private_message(USER, photo.url)
+        [sent] = await telegram.await_for("sendPhoto", timeout=30)
+        await downloads(bot)
+    assert sent.params.get("reply_markup") is None and telegram.calls_to("sendVideo") == []
+
+
+@pytest.mark.parametrize("data", [f"fm:tiktok:{SLIDES_ID}:sound", "fm:tiktok:../../x:video", "fm:youtube:abcdef:video"])
+async def test_a_forged_form_button_does_nothing(telegram, world, slideshow, tmp_path, data):
+    async with bot_in_world(telegram, world, tmp_path):
+        telegram.callback_query(USER, data, message={"message_id": 5, "date": 0,
+                                                     "chat": {"id": USER, "type": "private"}})
+        answer = (await telegram.await_for("answerCallbackQuery", timeout=10))[-1]
+    assert answer.ok and world.tiktok.requests == []
+    assert telegram.calls_to("sendVideo") == telegram.calls_to("sendAudio") == []
