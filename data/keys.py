@@ -13,6 +13,7 @@ WEBHOOK_SETTING_TTL = 60  # seconds one replica has to set the webhook before an
 IN_FLIGHT_TTL = 1800  # seconds: a place a crashed process held in a chat's quota is free again after this
 FLIGHT_FAILURE_TTL = 30  # seconds a fetch's failure is reported to the requests that waited for it
 DELIVERED_TTL = 24 * 3600  # seconds a finished request is remembered, against a late repeat of its job
+SENDS_TTL = 3600  # seconds a running delivery's sends are remembered, for a run that takes over its job
 MEDIA_INDEX_TTL = 24 * 3600  # seconds recently used file ids stay indexed beside the database
 FLOOD_WINDOW_TTL = 8 * 60.0  # the longest flood window asked about: a group's minute, stretched 8x after 429s
 STAGE_ALARM_TTL = 24 * 3600  # seconds the admins' "it is broken" stands unless "it recovered" comes first
@@ -67,6 +68,12 @@ def flight_failure(platform: str, item_id: str, variant: str) -> Key:
 def delivered(request_id: str) -> Key:
     """Set once the chat has what it asked for: a repeat of the job does nothing."""
     return Key(f"done:{request_id}", DELIVERED_TTL)
+
+
+def sends(request_id: str) -> Key:
+    """What Telegram answered to each send of a delivery so far, and which send is in flight
+    (media_types.senders.record); gone once the delivery is done."""
+    return Key(f"sends:{request_id}", SENDS_TTL)
 
 
 def job(request_id: str) -> Key:

@@ -154,7 +154,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         deliverer = Deliverer(
             platforms=platforms, cache=media_cache, state=state, repositories=repositories, ledger=ledger,
             senders=Senders(bot=bot, translate=translate, storage_channel_id=settings.storage_channel_id,
-                            patience=settings.telegram_max_wait, turn=deliveries.wait_for_turn),
+                            patience=settings.telegram_max_wait, turn=deliveries.wait_for_turn,
+                            records=state if settings.redis_url else None),
             queue=deliveries,
             producer=Producer(images=images, encoder=encoder, upload_limit=settings.upload_limit,
                               convert_max_duration=settings.convert_max_duration),

@@ -53,6 +53,7 @@ class Deliverer:
                 await self._chats.mark_blocked(job.chat_id, "private")
         except Exception as exc:  # noqa: BLE001 - every failure is reported to the user, none escapes
             await self._failures.report(job, sender, exc)
+        await sender.record.forget()
 
     async def notify_abandoned(self, job: DeliveryJob) -> None:
         """A request the bot could not finish because it is shutting down: say so, with a way back."""

@@ -9,7 +9,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
@@ -29,6 +29,7 @@ from media_types.cache import CachedItem, FileKind, SentFile
 from media_types.job import DeliveryJob
 from media_types.limits import pause
 from media_types.senders.progress import NOTE_AFTER, ProgressNote
+from media_types.senders.record import SendRecord
 from media_types.telegram_answers import REPLY_GONE
 from media_types.texts import Translate, caption, item_keyboard
 from media_types.uploads import StreamedUpload, upload_failure_is_retryable
@@ -74,9 +75,11 @@ class Sender(ABC):
     """Sends one job's media where its surface shows it. Made per job (Senders.for_job)."""
 
     def __init__(self, bot: Bot, job: DeliveryJob, t: Translate, storage_channel_id: int | None = None, *,
-                 patience: float = 900.0, turn: Callable[[DeliveryJob], Awaitable[None]] | None = None) -> None:
+                 patience: float = 900.0, turn: Callable[[DeliveryJob], Awaitable[None]] | None = None,
+                 record: SendRecord | None = None) -> None:
         self._bot = bot
         self.job = job
+        self.record = record or SendRecord(None, job.request_id)  # what Telegram answered each send so far
         self.t = t
         self._storage = storage_channel_id  # where files no chat shows are uploaded to get their file ids
         self._patience = patience  # seconds of Telegram's 429s a streamed upload waits out in all
@@ -152,13 +155,24 @@ class Sender(ABC):
     def _keyboard(self, item_id: str, item: CachedItem) -> InlineKeyboardMarkup | None:
         return item_keyboard(self.job.platform.value, item_id, item, self.t)
 
-    async def _send(self, make: Callable[[ReplyParameters | None], Awaitable[T]], *, streamed: bool = False) -> T:
-        """One Telegram call for the job. "Blocked by the user" ends all work for the chat. A streamed upload
+    async def _send(self, make: Callable[[ReplyParameters | None], Awaitable[T]], *, streamed: bool = False,
+                    recorded: bool = True) -> T:
+        """One Telegram call for the job, `recorded` as one of its steps: a run that took the job over from a
+        dead process gets an answered step's answer back instead of sending it again (senders.record)."""
+        await self._take_turn()
+        if recorded and (earlier := await self.record.answer_of_next()) is not None:
+            return cast("T", earlier)
+        answer = await self._call(make, streamed=streamed)
+        if recorded:
+            await self.record.answered(answer)
+        return answer
+
+    async def _call(self, make: Callable[[ReplyParameters | None], Awaitable[T]], *, streamed: bool) -> T:
+        """"Blocked by the user" ends all work for the chat. A streamed upload
         cannot be replayed, so when it fails on Telegram's side (network, 5xx, or the message to reply to is
         gone) it becomes a retryable NetworkError: the download stage repeats download and upload together,
         without the reply if that was the trouble. A 429 is waited out here and repeats them without using
         up the stage's budget, until the waits add up to the patience."""
-        await self._take_turn()
         try:
             if streamed:
                 return await upload_failure_is_retryable(make(self._reply))

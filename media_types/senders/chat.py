@@ -83,7 +83,8 @@ class ChatSender(Sender):
         if isinstance(note, Message):
             await self._bot.edit_message_text(text, chat_id=self.chat_id, message_id=note.message_id)
             return note
-        return await self._send(lambda reply: self._bot.send_message(self.chat_id, text, reply_parameters=reply))
+        return await self._send(lambda reply: self._bot.send_message(self.chat_id, text, reply_parameters=reply),
+                                recorded=False)  # shown or not depending on time: not a step of the delivery
 
     async def _remove_progress(self, note: Any) -> None:
         await self._bot.delete_message(self.chat_id, note.message_id)

@@ -74,8 +74,10 @@ class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
         # Holding media sends (to kill a bot process at a known point): the client ports of the calls held
         # now, and of those whose client was gone when they were let go (they are not executed).
         self._holding = False
+        self._holding_answers = False  # hold after handling the send: Telegram has it, the answer waits
         self._held: list[int] = []
         self.abandoned_ports: list[int] = []
+        self.unanswered: list[Call] = []  # sends handled whose sender went away before the answer
         self._handlers: dict[str, Callable[[str, dict[str, Any], dict[str, UploadedFile]], Any]] = {
             "getMe": lambda *_: self._bot_user(full=True),
             "deleteWebhook": self._delete_webhook,
@@ -128,7 +130,7 @@ class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         held = self._holding and request.match_info["method"] in HELD_METHODS
-        if held and not await self._held_until_let_go(request):
+        if held and not self._holding_answers and not await self._held_until_let_go(request):
             return web.Response(status=499)
         call = Call(method=request.match_info["method"], params={}, files={}, at=time.monotonic())
         with self._lock:
@@ -167,6 +169,10 @@ class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
         call.done_at = time.monotonic()
         with self._lock:
             self._calls.append(call)
+        if held and self._holding_answers and not await self._held_until_let_go(request):
+            with self._lock:
+                self.unanswered.append(call)  # Telegram has it; its sender never heard
+            return web.Response(status=499)
         return web.json_response(call.response, status=status)
 
     def _accept(self, call: Call) -> dict[str, Any]:
@@ -285,11 +291,13 @@ class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
 
     # ----------------------------------------------------------------------- holding media sends
 
-    def hold_media_sends(self) -> None:
+    def hold_media_sends(self, *, answers: bool = False) -> None:
         """Media sends arriving from now on wait, unread, until let_go(): a test can then kill the process
-        that sent one mid-upload, with none of that process's sends half done anywhere else."""
+        that sent one mid-upload, with none of that process's sends half done anywhere else. With `answers`,
+        each send is handled first and only its answer waits: a process killed then dies while Telegram
+        handles that very send (`unanswered` lists those sends)."""
         with self._lock:
-            self._holding = True
+            self._holding, self._holding_answers = True, answers
 
     def held_ports(self) -> list[int]:
         """The client (source) ports of the media sends held now."""
