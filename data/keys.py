@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SEEN_UPDATE_TTL = 3600  # seconds an update id is remembered against Telegram delivering it again
+HANDLING_UPDATE_TTL = 5  # seconds: taking an update (queueing its jobs) takes milliseconds; a dead taker lapses
 WEBHOOK_SETTING_TTL = 60  # seconds one replica has to set the webhook before another may try
 IN_FLIGHT_TTL = 1800  # seconds: a place a crashed process held in a chat's quota is free again after this
 FLIGHT_FAILURE_TTL = 30  # seconds a fetch's failure is reported to the requests that waited for it
@@ -33,8 +34,13 @@ class Key:
 
 
 def seen_update(update_id: int) -> Key:
-    """Claimed by the process that handles the update."""
+    """Set once the update is handled (its job queued): a repeat is dropped."""
     return Key(f"update:{update_id}", SEEN_UPDATE_TTL)
+
+
+def handling_update(update_id: int) -> Key:
+    """Claimed by the process handling the update; lapses soon if that process dies mid-handling."""
+    return Key(f"update:{update_id}:handling", HANDLING_UPDATE_TTL)
 
 
 def webhook_setting() -> Key:

@@ -3,6 +3,7 @@ once for the handlers and the language lookup alike."""
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import itertools
 import logging
@@ -18,6 +19,7 @@ from data.shared import SharedState
 from handlers.i18n import settings_chat_id
 
 log = logging.getLogger(__name__)
+REPEAT_POLL = 0.1  # seconds between looks at an update another process is handling
 
 
 class LogContext(BaseMiddleware):
@@ -63,8 +65,10 @@ REQUEST_IDS: contextvars.ContextVar[RequestIds | None] = contextvars.ContextVar(
 
 class DropRepeatedUpdates(BaseMiddleware):
     """Telegram delivers at least once (a webhook answered too late is delivered again, maybe to another
-    replica): the first process to claim an update id handles it, for an hour. An update whose handling
-    failed is let go, so its redelivery (a webhook answered 500) is handled."""
+    replica). An update is done once its handler has returned (its job queued): repeats are dropped for an
+    hour. A repeat that arrives while another process handles it waits: until that one is done (dropped), or
+    its claim lapses because that process died mid-handling (handled here). An update whose handling failed
+    is let go, so Telegram's next delivery of it is handled."""
 
     def __init__(self, state: SharedState) -> None:
         self._state = state
@@ -75,13 +79,20 @@ class DropRepeatedUpdates(BaseMiddleware):
     ) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        key = keys.seen_update(event.update_id)
-        if not await self._state.claim(key):
-            log.info("update %s was delivered again; it is handled already", event.update_id)
-            return None
+        done, handling = keys.seen_update(event.update_id), keys.handling_update(event.update_id)
+        while True:
+            mine = await self._state.claim(handling)
+            if await self._state.get(done):
+                log.info("update %s was delivered again; it is handled already", event.update_id)
+                return None
+            if mine:
+                break
+            await asyncio.sleep(REPEAT_POLL)  # another process has it: done soon, or its claim lapses
         REQUEST_IDS.set(RequestIds(event.update_id))
         try:
-            return await handler(event, data)
+            result = await handler(event, data)
         except Exception:
-            await self._state.delete(key)
+            await self._state.delete(handling)
             raise
+        await self._state.put(done, "1")
+        return result

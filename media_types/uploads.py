@@ -10,6 +10,7 @@ from typing import TypeVar
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.types import InputFile
+from aiohttp import ClientConnectorError
 
 from pipeline import MediaStream, NetworkError
 
@@ -37,11 +38,27 @@ class StreamedUpload(InputFile):
 
 async def upload_failure_is_retryable(request: Awaitable[T]) -> T:
     """An upload that failed on Telegram's side (network, 5xx) becomes a retryable NetworkError, so the
-    download stage repeats download and upload together (a 429 is the sender's to wait out)."""
+    download stage repeats download and upload together (a 429, or a Bot API that cannot be reached at all,
+    is the sender's to wait out)."""
     try:
         return await request
-    except (TelegramNetworkError, TelegramServerError) as exc:
+    except TelegramNetworkError as exc:
+        if never_reached_telegram(exc):
+            raise
         raise NetworkError(f"upload failed: {exc}") from None
+    except TelegramServerError as exc:
+        raise NetworkError(f"upload failed: {exc}") from None
+
+
+def never_reached_telegram(error: TelegramNetworkError) -> bool:
+    """No connection could even be opened (the Bot API is down, unreachable): the call surely did not arrive,
+    so sending it again can make no duplicate."""
+    return isinstance(error.__cause__, ClientConnectorError)
+
+
+def outage_delay(attempt: int) -> float:
+    """Seconds before trying an unreachable Bot API again: 1, 2, 4, 8, then every 10."""
+    return min(10.0, 2.0 ** attempt)
 
 
 def replayable(method: object) -> bool:

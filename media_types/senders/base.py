@@ -9,10 +9,10 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNetworkError, TelegramRetryAfter
 from aiogram.types import (
     InlineKeyboardMarkup,
     InputFile,
@@ -32,7 +32,7 @@ from media_types.senders.progress import NOTE_AFTER, ProgressNote
 from media_types.senders.record import SendRecord
 from media_types.telegram_answers import REPLY_GONE
 from media_types.texts import Translate, caption, item_keyboard
-from media_types.uploads import StreamedUpload, upload_failure_is_retryable
+from media_types.uploads import StreamedUpload, outage_delay, upload_failure_is_retryable
 from pipeline import ConsumerBusyError, NetworkError
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ class Sender(ABC):
         self._storage = storage_channel_id  # where files no chat shows are uploaded to get their file ids
         self._patience = patience  # seconds of Telegram's 429s a streamed upload waits out in all
         self._waited = 0.0
+        self._outages = 0  # attempts that found the Bot API unreachable
         self._turn = turn  # waits until the chat's earlier requests have gone first (see DeliveryQueue)
         self._reply = (ReplyParameters(message_id=job.reply_to, allow_sending_without_reply=True)
                        if job.reply_to is not None else None)
@@ -177,12 +178,8 @@ class Sender(ABC):
             if streamed:
                 return await upload_failure_is_retryable(make(self._reply))
             return await make(self._reply)
-        except TelegramRetryAfter as exc:
-            self._waited += exc.retry_after
-            if not streamed or self._waited > self._patience:
-                raise
-            await pause(exc.retry_after)
-            raise ConsumerBusyError(f"Telegram asked to wait {exc.retry_after} s") from None
+        except (TelegramRetryAfter, TelegramNetworkError) as exc:
+            await self._wait_out(exc, streamed=streamed)
         except TelegramForbiddenError as exc:
             if BLOCKED in exc.message.lower():
                 raise ChatBlockedError(exc.message) from None
@@ -192,6 +189,23 @@ class Sender(ABC):
                 raise
             self._reply = None
             raise NetworkError("the message to reply to is gone; sending without the reply") from None
+
+    async def _wait_out(self, exc: TelegramRetryAfter | TelegramNetworkError, *, streamed: bool) -> NoReturn:
+        """A 429, or a Bot API that cannot be reached at all (TelegramAnswers waits out both for the calls it can
+        send again): a streamed upload cannot go again by itself, so it waits here, then the download stage
+        repeats download and upload without using an attempt, while the waits add up to the patience."""
+        if isinstance(exc, TelegramRetryAfter):
+            seconds, why = float(exc.retry_after), f"Telegram asked to wait {exc.retry_after} s"
+        else:
+            seconds, why = outage_delay(self._outages), "the Bot API cannot be reached"
+            self._outages += 1
+        self._waited += seconds
+        if not streamed or self._waited > self._patience:
+            if isinstance(exc, TelegramNetworkError) and streamed:
+                raise NetworkError(f"{why} ({self._waited:.0f} s waited)") from None
+            raise exc
+        await pause(seconds)
+        raise ConsumerBusyError(f"{why}; trying again after {seconds:.0f} s")
 
     async def _take_turn(self) -> None:
         """Once, before the job's first send: its chat's earlier requests go first."""

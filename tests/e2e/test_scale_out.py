@@ -9,50 +9,17 @@ import asyncio
 import os
 import re
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import aiohttp
-import psutil
 import pytest
 from redis.asyncio import Redis
 
 from media_types.jobs import STREAM, WORKERS
+from tests.e2e.scaled import CHATS, ITEMS, PROXY_PASSWORD, SECRET, TOKEN, ports_of, scaled_out, start
 from tests.fakes import media
-from tests.fakes.balancer import RoundRobinBalancer
 from tests.fakes.telegram import FakeTelegram
-from tests.fakes.world import ProxyConfig, TikTokWorld
-from tests.harness import eventually, free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "4321:scale-out-process-token"
-SECRET = "balanced-hook-secret"
-PROXY_PASSWORD = "sc4le-pr0xy-pass"
-CHATS = [7000 + n for n in range(20)]
-LINKS_PER_CHAT = 5
-ITEMS = 25  # 100 requests for 25 videos: each asked by four chats, often at the same moment
-
-
-def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("w") as output:
-        return subprocess.Popen([sys.executable, str(ROOT / "main.py"), *command], cwd=log.parent,
-                                env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-
-def ports_of(process: subprocess.Popen) -> set[int]:
-    return {c.laddr.port for c in psutil.Process(process.pid).net_connections(kind="tcp") if c.laddr}
-
-
-def replies(telegram: FakeTelegram) -> dict[tuple[int, int], int]:
-    """Successful sendVideo calls per (chat, message replied to)."""
-    counts: dict[tuple[int, int], int] = {}
-    for call in telegram.calls_to("sendVideo"):
-        if call.ok:
-            key = (call.params["chat_id"], call.params["reply_parameters"]["message_id"])
-            counts[key] = counts.get(key, 0) + 1
-    return counts
+from tests.fakes.world import TikTokWorld
+from tests.harness import eventually
 
 
 @pytest.mark.parametrize("in_doubt", [False, True], ids=["send-unread", "send-handled"])
@@ -61,67 +28,38 @@ async def test_two_bots_and_two_workers_lose_nothing_when_a_worker_dies_mid_send
     """Killed while its upload is on the wire (`send-unread`: Telegram never has it) every request arrives once.
     Killed while Telegram handles its send (`send-handled`: Telegram has it, the answer never came back) the
     only duplicates are those very sends, each counted and logged as in doubt."""
-    bot_ports, metrics_port = [free_port(), free_port()], free_port()
-    with (TikTokWorld({"paid": ProxyConfig(username="buyer", password=PROXY_PASSWORD)}) as world,
-          FakeTelegram(token=TOKEN) as telegram,
-          RoundRobinBalancer([f"http://127.0.0.1:{port}" for port in bot_ports]) as balancer):
-        videos = [world.tiktok.add_video(str(7400000000000000000 + n)) for n in range(ITEMS)]
-        world.tiktok.shape("cdn", latency=0.2, bandwidth=2e6)  # downloads take a moment: work is in flight
-        env = {**world.env(), "BOT_TOKEN": TOKEN, "TG_SERVER": telegram.base_url, "DB_URL": postgres_url,
-               "REDIS_URL": redis_url, "LOG_LEVEL": "INFO", "WEBHOOK_URL": f"{balancer.url}/hook",
-               "WEBHOOK_SECRET": SECRET, "WEBHOOK_HOST": "127.0.0.1", "MAX_USER_QUEUE_SIZE": "10",
-               "MAX_CONCURRENT_DELIVERIES": "4", "WORKER_REDELIVERY_SECONDS": "3",
-               "SHUTDOWN_GRACE_SECONDS": "5"}
-        logs = {name: tmp_path / f"{name}.log" for name in ("bot1", "bot2", "worker1", "worker2")}
-        processes = {
-            "bot1": start([], {**env, "WEBHOOK_PORT": str(bot_ports[0])}, logs["bot1"]),
-            "bot2": start([], {**env, "WEBHOOK_PORT": str(bot_ports[1])}, logs["bot2"]),
-            "worker1": start(["worker"], env, logs["worker1"]),
-            "worker2": start(["worker"], {**env, "METRICS_PORT": str(metrics_port)}, logs["worker2"]),
-        }
-        try:
-            await eventually(lambda: all("webhook" in logs[b].read_text() for b in ("bot1", "bot2"))
-                             and all("taking delivery jobs" in logs[w].read_text() for w in ("worker1", "worker2")),
-                             90, "every process to start")
-            requests = [telegram.private_message(chat, videos[(i * LINKS_PER_CHAT + k) % ITEMS].url)
-                        for k in range(LINKS_PER_CHAT) for i, chat in enumerate(CHATS)]
-            await eventually(lambda: len(replies(telegram)) >= 30, 120, "the first 30 deliveries")
+    async with scaled_out(tmp_path, redis_url, postgres_url) as where:
+        telegram = where.telegram
+        where.send_load()
+        await eventually(lambda: len(where.replies()) >= 30, 120, "the first 30 deliveries")
 
-            # Kill worker1 while one of its uploads is on the wire: every media send is held unread from
-            # now on, so no other send of worker1 can be half way through when it dies.
-            telegram.hold_media_sends(answers=in_doubt)
-            victim = processes["worker1"]
-            await eventually(lambda: set(telegram.held_ports()) & ports_of(victim), 60,
-                             "an upload of worker1 to be held")
-            await asyncio.sleep(1)  # whatever worker1 had finished is written down by now
-            os.killpg(victim.pid, signal.SIGKILL)  # with its image workers
-            victim.wait(timeout=10)
-            await asyncio.sleep(0.5)  # the fake sees worker1's connections closed
-            telegram.let_go()
-            await eventually(lambda: len(replies(telegram)) >= len(requests), 180, "every request delivered")
+        # Kill worker1 while one of its sends is held: every media send is held from now on, so no other send
+        # of worker1 can be half way through when it dies.
+        telegram.hold_media_sends(answers=in_doubt)
+        await eventually(lambda: set(telegram.held_ports()) & ports_of(where.processes["worker1"]), 60,
+                         "a send of worker1 to be held")
+        await asyncio.sleep(1)  # whatever worker1 had finished is written down by now
+        where.kill("worker1")
+        await asyncio.sleep(0.5)  # the fake sees worker1's connections closed
+        telegram.let_go()
+        await where.all_delivered()
 
-            # Telegram delivers at least once: the same update again, through the balancer to either bot.
-            repeated = requests[0]
-            telegram.redeliver(repeated)
-            late = telegram.private_message(CHATS[0], videos[0].url)
-            await eventually(lambda: (CHATS[0], late["message"]["message_id"]) in replies(telegram), 60,
-                             "the request after the repeat")
-            async with aiohttp.ClientSession() as http:
-                async with http.get(f"http://127.0.0.1:{metrics_port}/healthz") as health:
-                    assert health.status == 200, await health.text()
-                async with http.get(f"http://127.0.0.1:{metrics_port}/metrics") as metrics:
-                    counted_in_doubt = float(re.search(r"^bot_sends_in_doubt_total (\S+)$", await metrics.text(),
-                                                       re.MULTILINE).group(1))
-        finally:
-            for process in processes.values():
-                if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGTERM)
-            codes = {name: process.wait(timeout=60) for name, process in processes.items()}
-        outputs = {name: log.read_text() for name, log in logs.items()}
+        # Telegram delivers at least once: the same update again, through the balancer to either bot.
+        repeated = where.requests[0]
+        telegram.redeliver(repeated)
+        late = telegram.private_message(CHATS[0], where.videos[0].url)
+        await eventually(lambda: (CHATS[0], late["message"]["message_id"]) in where.replies(), 60,
+                         "the request after the repeat")
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{where.metrics_port}/healthz") as health:
+                assert health.status == 200, await health.text()
+            async with http.get(f"http://127.0.0.1:{where.metrics_port}/metrics") as metrics:
+                counted_in_doubt = float(re.search(r"^bot_sends_in_doubt_total (\S+)$", await metrics.text(),
+                                                   re.MULTILINE).group(1))
+    outputs, codes = where.outputs(), where.codes
 
-    counts = replies(telegram)
-    expected = {(r["message"]["chat"]["id"], r["message"]["message_id"]) for r in [*requests, late]}
-    assert set(counts) == expected  # nothing lost
+    counts = where.replies()
+    assert set(counts) == where.asked(late)  # nothing lost
     assert telegram.abandoned_ports, "worker1 died with a send in flight"
     # Each duplicate is classified by whether its first send was in flight (handled, unanswered) at the kill.
     in_flight = {(call.params["chat_id"], call.params["reply_parameters"]["message_id"])
@@ -142,7 +80,7 @@ async def test_two_bots_and_two_workers_lose_nothing_when_a_worker_dies_mid_send
     assert uploads and all(upload.data == media.sample("h264.mp4") for upload in uploads)
     assert len(uploads) < ITEMS + 5  # each item fetched about once across both workers (single flight)
     assert len(telegram.calls_to("setWebhook")) == 1
-    assert set(balancer.forwarded) == {f"http://127.0.0.1:{port}" for port in bot_ports}
+    assert set(where.balancer.forwarded) == set(where.balancer.backends)
     assert codes["worker1"] == -signal.SIGKILL
     assert all(codes[name] == 0 for name in ("bot1", "bot2", "worker2")), outputs
     for name, output in outputs.items():

@@ -19,9 +19,10 @@ class RoundRobinBalancer(BackgroundServer):
 
     def __init__(self, backends: list[str]) -> None:
         super().__init__()
-        self._backends = backends
+        self.backends = backends
         self._next = itertools.cycle(range(len(backends)))
         self.forwarded: list[str] = []  # the backend of every answered POST, in order
+        self.pending: dict[str, int] = dict.fromkeys(backends, 0)  # POSTs each backend has not answered yet
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
 
@@ -45,8 +46,9 @@ class RoundRobinBalancer(BackgroundServer):
     async def _forward(self, request: web.Request) -> web.Response:
         body = await request.read()
         headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
-        for _ in self._backends:
-            backend = self._backends[next(self._next)]
+        for _ in self.backends:
+            backend = self.backends[next(self._next)]
+            self.pending[backend] += 1
             try:
                 async with self._http.post(backend + request.path, data=body, headers=headers,
                                            timeout=aiohttp.ClientTimeout(total=10)) as answer:
@@ -54,4 +56,6 @@ class RoundRobinBalancer(BackgroundServer):
                     return web.Response(status=answer.status, body=await answer.read())
             except (aiohttp.ClientError, TimeoutError):
                 continue
+            finally:
+                self.pending[backend] -= 1
         return web.Response(status=502)
