@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from asyncpg.exceptions import CannotConnectNowError
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
 
 from data.config import ConfigError
 from data.logs import redact_credentials
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+RECONNECT_PATIENCE = 60.0  # seconds new connections wait for a database server that went away to come back
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 _ASYNC_DRIVERS = {"postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
 
 
@@ -37,7 +46,66 @@ def create_engine(url: str) -> AsyncEngine:
         raise ConfigError(f"DB_URL: {redact_credentials(str(exc))}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine.sync_engine, "do_connect", PatientConnect())
     return engine
+
+
+class PatientConnect:
+    """A database server that went away (restarted, failed over, a network cut) is waited for: new connections
+    are tried again with backoff for up to RECONNECT_PATIENCE, so the work that needs them pauses and goes on
+    instead of failing. Before the first connection nothing is waited for: a wrong DB_URL fails at once."""
+
+    def __init__(self) -> None:
+        self._connected_once = False
+
+    def __call__(self, dialect: Any, _record: object, cargs: Any, cparams: Any) -> Any:
+        delay, waited = 0.25, 0.0
+        while True:
+            try:
+                connection = dialect.connect(*cargs, **cparams)
+            except Exception as exc:
+                if not (self._connected_once and _server_away(exc)) or waited >= RECONNECT_PATIENCE:
+                    raise
+                log.warning("the database cannot be reached (%s); trying again in %.1f s", type(exc).__name__,
+                            delay)
+                await_only(asyncio.sleep(delay))  # the event loop goes on: this runs in SQLAlchemy's greenlet
+                waited, delay = waited + delay, min(delay * 2, 2.0)
+            else:
+                self._connected_once = True
+                return connection
+
+
+def survives_restarts(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """A repository method whose connection the server dropped (restarted, failed over) runs again once it is
+    back, for up to RECONNECT_PATIENCE: the work that needs the database pauses instead of failing. Only for
+    reads and idempotent writes (an upsert, a delete)."""
+
+    @functools.wraps(method)
+    async def patiently(*args: P.args, **kwargs: P.kwargs) -> R:
+        delay, waited = 0.25, 0.0
+        while True:
+            try:
+                return await method(*args, **kwargs)
+            except Exception as exc:
+                lost = (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _server_away(exc)
+                if not lost or waited >= RECONNECT_PATIENCE:
+                    raise
+                log.warning("%s: the database went away (%s); trying again in %.1f s", method.__qualname__,
+                            type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                waited, delay = waited + delay, min(delay * 2, 2.0)
+
+    return patiently
+
+
+def _server_away(error: BaseException | None) -> bool:
+    """Refused, reset, or "the database system is starting up / shutting down", however the driver wraps it."""
+    while error is not None:
+        if isinstance(error, (OSError, CannotConnectNowError)):
+            return True
+        error = error.__cause__
+    return False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:

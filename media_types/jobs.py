@@ -202,9 +202,11 @@ class DeliveryTasks:
             # only lets the chat have one more request in flight for a moment.
             await self._deliveries.release(job)
         except asyncio.CancelledError:
-            if self.durable:  # the worker is going away mid-job; taskiq would acknowledge the job regardless
-                await asyncio.shield(self._hand_back(job, message))
-            raise
+            if not self.durable:
+                raise
+            # The worker is going away mid-job; taskiq would acknowledge the job regardless. Handed back, this
+            # copy is over: it ends quietly rather than have the worker's own shutdown logged as a failed job.
+            await asyncio.shield(self._hand_back(job, message))
 
     async def _run(self, job: DeliveryJob, message: dict[str, Any]) -> None:
         """Deliver, then give the chat's place back; a job this worker's shutdown took back before the chat

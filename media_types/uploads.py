@@ -10,7 +10,7 @@ from typing import TypeVar
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.types import InputFile
-from aiohttp import ClientConnectorError
+from aiohttp import ClientConnectorError, ClientSSLError
 
 from pipeline import MediaStream, NetworkError
 
@@ -52,8 +52,9 @@ async def upload_failure_is_retryable(request: Awaitable[T]) -> T:
 
 def never_reached_telegram(error: TelegramNetworkError) -> bool:
     """No connection could even be opened (the Bot API is down, unreachable): the call surely did not arrive,
-    so sending it again can make no duplicate."""
-    return isinstance(error.__cause__, ClientConnectorError)
+    so sending it again can make no duplicate. A certificate refused is no outage: waiting would not help."""
+    cause = error.__cause__
+    return isinstance(cause, ClientConnectorError) and not isinstance(cause, ClientSSLError)
 
 
 def outage_delay(attempt: int) -> float:

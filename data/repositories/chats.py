@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from data.db import survives_restarts
 from data.models import (
     Chat,
 )
@@ -17,6 +18,7 @@ class ChatRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
+    @survives_restarts
     async def get(self, chat_id: int) -> Chat | None:
         async with self._sessions() as session:
             return await session.get(Chat, chat_id)
@@ -47,6 +49,7 @@ class ChatRepository:
     async def set_slideshow_video(self, chat_id: int, kind: str, enabled: bool) -> None:
         await self._upsert(chat_id, kind, slideshow_video=enabled)
 
+    @survives_restarts
     async def mark_blocked(self, chat_id: int, kind: str) -> None:
         await self._upsert(chat_id, kind, blocked_at=datetime.now(UTC))
 

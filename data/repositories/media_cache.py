@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from data import keys
+from data.db import survives_restarts
 from data.models import (
     MediaCacheEntry,
     Platform,
@@ -26,6 +27,7 @@ class MediaCacheRepository:
         self._sessions = sessions
         self._state = state
 
+    @survives_restarts
     async def get(self, platform: Platform, item_id: str, variant: str) -> list[dict[str, Any]] | None:
         if (indexed := await self._state.get(keys.media_index(platform, item_id, variant))) is not None:
             entries: list[dict[str, Any]] = json.loads(indexed)
@@ -37,6 +39,7 @@ class MediaCacheRepository:
         await self._state.put(keys.media_index(platform, item_id, variant), json.dumps(entry.file_ids))
         return entry.file_ids
 
+    @survives_restarts
     async def put(self, platform: Platform, item_id: str, variant: str, file_ids: list[dict[str, Any]]) -> None:
         """Indexed first: the requests waiting for this item look there the moment it is sent."""
         await self._state.put(keys.media_index(platform, item_id, variant), json.dumps(file_ids))
@@ -52,6 +55,7 @@ class MediaCacheRepository:
                 )
             )
 
+    @survives_restarts
     async def drop(self, platform: Platform, item_id: str, variant: str) -> None:
         await self._state.delete(keys.media_index(platform, item_id, variant))
         async with self._sessions.begin() as session:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aiohttp
+
 from tests.e2e.scaled import scaled_out
-from tests.fakes.servers import ThrowawayRedis
+from tests.fakes.servers import ThrowawayPostgres, ThrowawayRedis
 from tests.harness import eventually
 
 
@@ -88,3 +90,38 @@ async def test_the_bot_api_unreachable_for_30_s_delays_sends_and_loses_none(tmp_
     assert any("the Bot API cannot be reached" in output for output in outputs.values())
     print(f"\nbot api down 30 s: {len(counts)} delivered, 0 lost, 0 duplicated, {len(refused)} 429s; "
           f"{len(counts) - down_at} waited and were delivered {recovered:.1f} s after it came back")
+
+
+async def test_postgresql_gone_for_10_s_mid_load_pauses_the_work_and_healthz_says_so(tmp_path, redis_url) -> None:
+    """The database stopped for 10 s while deliveries run (its own cluster, started by the test): what needs it
+    waits and goes on, nobody crashes, /healthz says unhealthy while it is gone and healthy after."""
+    with ThrowawayPostgres() as database:
+        async with scaled_out(tmp_path, redis_url, database.url) as where:
+            health = f"http://127.0.0.1:{where.metrics_port}/healthz"
+            where.send_load()
+            await eventually(lambda: len(where.replies()) >= 30, 120, "the first 30 deliveries")
+            await asyncio.to_thread(database.stop)
+            stopped = time.monotonic()
+            assert await eventually(lambda: status_of(health, 503), 15, "/healthz to say unhealthy")
+            await asyncio.sleep(max(0.0, 10 - (time.monotonic() - stopped)))
+            await asyncio.to_thread(database.start)
+            back = time.monotonic()
+            assert await eventually(lambda: status_of(health, 200), 30, "/healthz to say healthy again")
+            await where.all_delivered()
+            recovered = time.monotonic() - back
+            alive = {name: process.poll() is None for name, process in where.processes.items()}
+    counts, outputs = where.replies(), where.outputs()
+    assert set(counts) == where.asked()  # nothing lost
+    assert all(count == 1 for count in counts.values()), {k: c for k, c in counts.items() if c != 1}
+    assert all(alive.values()), alive
+    assert all(code == 0 for code in where.codes.values()), outputs
+    assert any("the database cannot be reached" in output for output in outputs.values())
+    failures = [name for name, output in outputs.items() if "Traceback" in output]
+    assert not failures, {name: outputs[name][-3000:] for name in failures}
+    print(f"\npostgresql down 10 s: {len(counts)} delivered, 0 lost, 0 duplicated; all delivered {recovered:.1f} s "
+          "after it came back")
+
+
+async def status_of(url: str, expected: int) -> bool:
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        return response.status == expected

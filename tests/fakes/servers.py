@@ -1,12 +1,16 @@
-"""Servers of a test's own, to break on purpose: a redis-server started from the machine's binary on a spare port,
-append-only in a temporary directory (as docker-compose.yml runs it), which the test can restart. The shared
-servers every test uses (127.0.0.1:6379, :5432) are never touched."""
+"""Servers of a test's own, to break on purpose, started from the machine's binaries on spare ports: a
+redis-server, append-only in a temporary directory (as docker-compose.yml runs it), and a PostgreSQL cluster
+made with initdb (run as the `postgres` user when the tests run as root, which PostgreSQL refuses). Each can be
+stopped and started again. The shared servers every test uses (127.0.0.1:6379, :5432) are never touched."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
@@ -71,3 +75,51 @@ class ThrowawayRedis:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.stop()
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of the test's own, with a `bot` database; `stop()` and `start()` take it away and
+    bring it back on the same port, data kept."""
+
+    def __init__(self) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if not found:
+            raise RuntimeError("no PostgreSQL server binaries under /usr/lib/postgresql")
+        self._bin = found[-1].parent
+        # Not under pytest's tmp_path: the `postgres` user must be able to reach the directory.
+        self._directory = Path(tempfile.mkdtemp(prefix="throwaway-pg-"))
+        self.port = free_port()
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/bot"
+
+    def _run(self, *command: str) -> None:
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*as_postgres, *command], check=True, capture_output=True, timeout=60)
+
+    def create(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self._directory, "postgres", "postgres")
+        self._run(str(self._bin / "initdb"), "-D", str(self._directory / "data"), "-U", "postgres",
+                  "--auth=trust", "-E", "UTF8", "--no-sync")
+        self.start()
+        self._run(str(self._bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "bot")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self._directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(self._bin / "pg_ctl"), "-D", str(self._directory / "data"), "-o", options,
+                  "-l", str(self._directory / "server.log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._run(str(self._bin / "pg_ctl"), "-D", str(self._directory / "data"), "-m", "fast", "-w", "stop")
+
+    def __enter__(self) -> Self:
+        self.create()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped by the test
+            self.stop()
+        shutil.rmtree(self._directory, ignore_errors=True)
