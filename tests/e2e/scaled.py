@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,9 +69,11 @@ class ScaledOut:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     codes: dict[str, int] = field(default_factory=dict)
+    sent_at: float = 0.0
 
     def send_load(self) -> None:
         """Every chat sends its five links, round by round."""
+        self.sent_at = time.monotonic()
         self.requests += [self.telegram.private_message(chat, self.videos[(i * LINKS_PER_CHAT + k) % ITEMS].url)
                           for k in range(LINKS_PER_CHAT) for i, chat in enumerate(CHATS)]
 
@@ -88,6 +91,15 @@ class ScaledOut:
             missing = {(r["update_id"], r["message"]["chat"]["id"]) for r in self.requests
                        if (r["message"]["chat"]["id"], r["message"]["message_id"]) not in self.replies()}
             raise AssertionError(f"not delivered within {timeout} s: (update, chat) {sorted(missing)}") from None
+
+    def longest_wait(self) -> float:
+        """Seconds from the load being sent to the last request's first delivery: the longest a user waited."""
+        first: dict[tuple[int, int], float] = {}
+        for call in self.telegram.calls_to("sendVideo"):
+            if call.ok:
+                key = (call.params["chat_id"], call.params["reply_parameters"]["message_id"])
+                first[key] = min(first.get(key, call.done_at), call.done_at)
+        return max(at for key, at in first.items() if key in self.asked()) - self.sent_at
 
     def kill(self, name: str) -> None:
         """SIGKILL, with its image and video workers."""

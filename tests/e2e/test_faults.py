@@ -38,7 +38,7 @@ async def test_a_bot_replica_killed_mid_load_loses_no_update(tmp_path, redis_url
     for name in ("bot2", "worker1", "worker2"):
         assert "Traceback" not in outputs[name], outputs[name]
     print(f"\nreplica killed: {len(counts)} delivered, 0 lost, 0 duplicated; all delivered {recovered:.1f} s "
-          "after the kill")
+          f"after the kill; longest wait {where.longest_wait():.1f} s")
 
 
 async def test_redis_restarted_mid_load_loses_and_repeats_nothing(tmp_path, postgres_url) -> None:
@@ -60,7 +60,7 @@ async def test_redis_restarted_mid_load_loses_and_repeats_nothing(tmp_path, post
     assert all(code == 0 for code in where.codes.values()), outputs
     assert not [name for name, output in outputs.items() if "Traceback" in output]
     print(f"\nredis restarted: {len(counts)} delivered, 0 lost, 0 duplicated; all delivered {recovered:.1f} s "
-          "after the restart began")
+          f"after the restart began; longest wait {where.longest_wait():.1f} s")
 
 
 async def test_the_bot_api_unreachable_for_30_s_delays_sends_and_loses_none(tmp_path, redis_url,
@@ -89,7 +89,8 @@ async def test_the_bot_api_unreachable_for_30_s_delays_sends_and_loses_none(tmp_
     assert not [name for name, output in outputs.items() if "Traceback" in output]
     assert any("the Bot API cannot be reached" in output for output in outputs.values())
     print(f"\nbot api down 30 s: {len(counts)} delivered, 0 lost, 0 duplicated, {len(refused)} 429s; "
-          f"{len(counts) - down_at} waited and were delivered {recovered:.1f} s after it came back")
+          f"{len(counts) - down_at} waited and were delivered {recovered:.1f} s after it came back; longest wait "
+          f"{where.longest_wait():.1f} s")
 
 
 async def test_postgresql_gone_for_10_s_mid_load_pauses_the_work_and_healthz_says_so(tmp_path, redis_url) -> None:
@@ -119,7 +120,7 @@ async def test_postgresql_gone_for_10_s_mid_load_pauses_the_work_and_healthz_say
     failures = [name for name, output in outputs.items() if "Traceback" in output]
     assert not failures, {name: outputs[name][-3000:] for name in failures}
     print(f"\npostgresql down 10 s: {len(counts)} delivered, 0 lost, 0 duplicated; all delivered {recovered:.1f} s "
-          "after it came back")
+          f"after it came back; longest wait {where.longest_wait():.1f} s")
 
 
 async def status_of(url: str, expected: int) -> bool:
