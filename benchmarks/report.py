@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from benchmarks.scenarios import (
     HIT_CPU_LIMIT,
@@ -181,8 +182,9 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value * 1000:.1f}"
 
 
-def figures_table(results: dict[str, dict]) -> str:
-    """Every figure of every scenario: one column per scenario."""
+def _row_collector(results: dict[str, dict]) -> tuple[list[tuple[str, list[str]]], Callable]:
+    """The rows of a table with one column per result, and `row(label, get)` to add one ("-" where a result
+    lacks the figure)."""
     rows: list[tuple[str, list[str]]] = []
 
     def row(label: str, get) -> None:
@@ -193,6 +195,13 @@ def figures_table(results: dict[str, dict]) -> str:
             except (KeyError, TypeError):
                 values.append("-")
         rows.append((label, values))
+
+    return rows, row
+
+
+def figures_table(results: dict[str, dict]) -> str:
+    """Every figure of every scenario: one column per scenario."""
+    rows, row = _row_collector(results)
 
     miss = lambda r: r["phases"]["miss"]  # noqa: E731
     hit = lambda r: r["phases"]["hit"]  # noqa: E731
@@ -239,16 +248,7 @@ def timeline_table(results: dict[str, dict]) -> str:
 
 def render_table(results: dict[str, dict]) -> str:
     """The render scenario's figures: one column per render scenario."""
-    rows: list[tuple[str, list[str]]] = []
-
-    def row(label: str, get) -> None:
-        values = []
-        for result in results.values():
-            try:
-                values.append(get(result))
-            except (KeyError, TypeError):
-                values.append("-")
-        rows.append((label, values))
+    rows, row = _row_collector(results)
 
     product = lambda r: r["product"]  # noqa: E731
     bot = lambda r: r["responsiveness"]  # noqa: E731

@@ -92,6 +92,12 @@ class ScaledOut:
                        if (r["message"]["chat"]["id"], r["message"]["message_id"]) not in self.replies()}
             raise AssertionError(f"not delivered within {timeout} s: (update, chat) {sorted(missing)}") from None
 
+    def assert_each_delivered_once(self) -> None:
+        """Nothing lost, nothing twice."""
+        counts = self.replies()
+        assert set(counts) == self.asked()
+        assert all(count == 1 for count in counts.values()), {k: c for k, c in counts.items() if c != 1}
+
     def longest_wait(self) -> float:
         """Seconds from the load being sent to the last request's first delivery: the longest a user waited."""
         first: dict[tuple[int, int], float] = {}
