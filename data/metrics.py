@@ -17,8 +17,9 @@ PROXY_FAILURES = Counter("bot_proxy_failures_total", "Failed attempts per proxy 
 CACHE_HITS = Counter("bot_media_cache_hits_total", "Items sent again by Telegram file id.", ["platform"])
 QUEUE_DEPTH = Gauge("bot_queue_depth", "Delivery requests by state.", ["state"])
 REJECTED = Counter("bot_requests_rejected_total", "Requests refused before any work.", ["reason"])
-IN_DOUBT = Counter("bot_sends_in_doubt_total", "Sends repeated by a run that took over a job whose process died "
-                   "while Telegram handled that very send: the chat may have it twice.")
+IN_DOUBT = Counter("bot_sends_in_doubt_total", "Sends repeated without knowing whether the first one arrived (its "
+                   "connection broke before Telegram answered, or its process died meanwhile): the chat may have "
+                   "it twice.")
 TELEGRAM_WAITS = Counter("bot_telegram_retry_after_total", "429 answers from Telegram that were waited out.")
 PROXY_STATE = Enum("bot_proxy_state", "Each proxy's health (host:port only).", ["proxy"],
                    states=["healthy", "rested", "benched", "probing"])

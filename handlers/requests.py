@@ -19,6 +19,7 @@ from pipeline import Platforms
 
 log = logging.getLogger(__name__)
 QUEUED = "👀"
+COURTESY_SECONDS = 3.0  # the longest a cosmetic call may hold up taking requests in
 
 
 async def allowed(spam: SpamGuard, sender_id: int, links: int, bot: Bot, chat_id: int | None,
@@ -67,10 +68,12 @@ async def _show_queued(admitted: list[DeliveryJob], tasks: DeliveryTasks, bot: B
     and in order. Groups stay quiet."""
     for job in admitted:
         if job.surface is Surface.PRIVATE and job.reply_to is not None and await tasks.must_wait(job):
-            try:
-                await bot.set_message_reaction(job.owner, job.reply_to, reaction=[ReactionTypeEmoji(emoji=QUEUED)])
-            except TelegramAPIError as exc:  # a courtesy: never worth the requests themselves
-                log.info("could not mark request %s as queued: %s", job.request_id, exc.message)
+            try:  # a courtesy, never worth delaying the requests: a Bot API that does not answer is not waited for
+                async with asyncio.timeout(COURTESY_SECONDS):
+                    await bot.set_message_reaction(job.owner, job.reply_to,
+                                                   reaction=[ReactionTypeEmoji(emoji=QUEUED)])
+            except (TelegramAPIError, TimeoutError) as exc:
+                log.info("could not mark request %s as queued: %s", job.request_id, getattr(exc, "message", "timeout"))
             return
 
 

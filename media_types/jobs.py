@@ -22,6 +22,7 @@ from taskiq import AckableMessage, AsyncBroker, InMemoryBroker
 from taskiq_redis import RedisStreamBroker
 
 from data import keys
+from data.logs import bind
 from data.shared import SharedState, redis_options
 from media_types.delivery import Deliverer
 from media_types.job import DeliveryJob
@@ -188,6 +189,7 @@ class DeliveryTasks:
 
     async def _execute(self, message: dict[str, Any]) -> None:
         job = DeliveryJob.from_message(message)
+        bind(request=job.request_id, chat=job.chat_id)  # a worker's log lines name the request they serve
         try:
             delivered = keys.delivered(job.request_id)
             while not await self._state.get(delivered):

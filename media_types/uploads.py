@@ -4,17 +4,20 @@ chunks, not the video."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator, Awaitable
 from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.types import InputFile
-from aiohttp import ClientConnectorError, ClientSSLError
+from aiohttp import ClientConnectorError, ClientOSError, ClientSSLError, ServerDisconnectedError
 
+from data.metrics import IN_DOUBT
 from pipeline import MediaStream, NetworkError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class StreamedUpload(InputFile):
@@ -45,6 +48,10 @@ async def upload_failure_is_retryable(request: Awaitable[T]) -> T:
     except TelegramNetworkError as exc:
         if never_reached_telegram(exc):
             raise
+        if connection_lost(exc):
+            IN_DOUBT.inc()
+            log.warning("an upload's connection broke before Telegram answered (%s); it goes again with the next "
+                        "download: it may arrive twice", exc.message)
         raise NetworkError(f"upload failed: {exc}") from None
     except TelegramServerError as exc:
         raise NetworkError(f"upload failed: {exc}") from None
@@ -55,6 +62,13 @@ def never_reached_telegram(error: TelegramNetworkError) -> bool:
     so sending it again can make no duplicate. A certificate refused is no outage: waiting would not help."""
     cause = error.__cause__
     return isinstance(cause, ClientConnectorError) and not isinstance(cause, ClientSSLError)
+
+
+def connection_lost(error: TelegramNetworkError) -> bool:
+    """The connection broke after the call went out and before Telegram answered: it may have arrived or not
+    ("in doubt"). A timeout is not counted here: Telegram may still be working on the call."""
+    cause = error.__cause__
+    return isinstance(cause, (ServerDisconnectedError, ClientOSError)) and not isinstance(cause, ClientConnectorError)
 
 
 def outage_delay(attempt: int) -> float:

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup, InputFile, Message, ReactionTypeEmoji
-from aiogram.utils.chat_action import ChatActionSender
 
 from media_types.albums import MAX_ALBUM
 from media_types.cache import CachedItem, SentFile
+from media_types.senders.activity import chat_action
 from media_types.senders.base import (
     AudioMeta,
     Sender,
@@ -35,7 +35,7 @@ class ChatSender(Sender):
 
     def working(self) -> contextlib.AbstractAsyncContextManager[object]:
         """"Sending a file…", renewed until the item is sent."""
-        return ChatActionSender.upload_document(chat_id=self.chat_id, bot=self._bot)
+        return chat_action(self._bot, self.chat_id)
 
     async def video(self, item_id: str, item: CachedItem, file: InputFile | str, *, as_document: bool = False,
                     meta: VideoMeta | None = None) -> SentFile:

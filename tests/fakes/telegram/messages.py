@@ -28,7 +28,8 @@ class MessagesMixin:
         user = {"id": self.bot_id, "is_bot": True, "first_name": "Test Downloader", "username": BOT_USERNAME}
         if full:
             user |= {"can_join_groups": True, "can_read_all_group_messages": False,
-                     "supports_inline_queries": True, "can_connect_to_business": False, "has_main_web_app": False}
+                     "supports_inline_queries": True, "can_connect_to_business": False, "has_main_web_app": False,
+                     "supports_guest_queries": True}
         return user
 
     def _member(self, status: str, user: dict[str, Any]) -> dict[str, Any]:

@@ -79,6 +79,13 @@ class ScriptedFailure:
     predicate: Callable[[dict[str, Any]], bool] | None
 
 
+@dataclass
+class ScriptedCut:
+    method: str
+    handled: bool
+    remaining: int
+
+
 class ApiError(Exception):
     """A Telegram error answer: HTTP status = error_code, plus an optional retry_after."""
 

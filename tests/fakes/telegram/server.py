@@ -18,9 +18,10 @@ from aiohttp import web
 
 from tests.fakes.server import BackgroundServer
 from tests.fakes.telegram.flood import FloodModel
+from tests.fakes.telegram.guests import GuestQuery, GuestsMixin
 from tests.fakes.telegram.messages import MessagesMixin
 from tests.fakes.telegram.methods import SEND_MEDIA_METHODS, MethodsMixin
-from tests.fakes.telegram.records import ApiError, Call, ScriptedFailure, StoredFile, UploadedFile
+from tests.fakes.telegram.records import ApiError, Call, ScriptedCut, ScriptedFailure, StoredFile, UploadedFile
 from tests.fakes.telegram.spec import load_spec
 from tests.fakes.telegram.updates import UpdatesMixin
 from tests.fakes.telegram.validation import MAX_PHOTO_BYTES, RequestValidator
@@ -35,7 +36,7 @@ DEFAULT_DESCRIPTIONS = {
 }
 
 
-class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
+class FakeTelegram(UpdatesMixin, GuestsMixin, MethodsMixin, MessagesMixin, BackgroundServer):
     """A Bot API server on 127.0.0.1 running in its own thread, usable from sync and async tests alike."""
 
     thread_name = "fake-telegram"
@@ -66,6 +67,8 @@ class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
         self._members: dict[tuple[int, int], str] = {}
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._failures: list[ScriptedFailure] = []
+        self._cuts: list[ScriptedCut] = []  # calls whose connection breaks before the answer (cut_next)
+        self.guest_queries: dict[str, GuestQuery] = {}  # guest_message() asked, answerGuestQuery answered
         self.flood: FloodModel | None = None  # enforce_flood_limits() turns Telegram's limits on
         # Webhook mode: where updates are POSTed instead of being served to getUpdates.
         self._webhook: dict[str, Any] | None = None
@@ -97,6 +100,7 @@ class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
             "getChat": self._get_chat,
             "getChatMember": self._get_chat_member,
             "getFile": self._get_file,
+            "answerGuestQuery": self._answer_guest_query,
         }
         self._runner: web.AppRunner | None = None
         self._update_arrived: asyncio.Event | None = None
@@ -153,8 +157,18 @@ class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
                     self._polls_started += 1
                 result = await self._get_updates(params)
             else:
+                cut = self._take_cut(method)
+                if cut is not None and not cut.handled:
+                    request.transport.abort()  # lost on the way: Telegram never saw it
+                    return web.Response(status=499)
                 with self._lock:
                     result = self._execute(method, self._accept(call), call.files)
+                if cut is not None:
+                    call.response, call.done_at = {"ok": True, "result": result}, time.monotonic()
+                    with self._lock:
+                        self._calls.append(call)
+                    request.transport.abort()  # handled, but its answer never reaches the sender
+                    return web.Response(status=499)
             call.response, status = {"ok": True, "result": result}, 200
         except ApiError as error:
             call.response, call.error, status = error.body(), error.description, error.code
@@ -343,6 +357,19 @@ class FakeTelegram(UpdatesMixin, MethodsMixin, MessagesMixin, BackgroundServer):
         text = description or DEFAULT_DESCRIPTIONS.get(error_code, "Error").format(retry_after=retry_after)
         with self._lock:
             self._failures.append(ScriptedFailure(method, ApiError(error_code, text, retry_after), times, predicate))
+
+    def cut_next(self, method: str, *, handled: bool, times: int = 1) -> None:
+        """Break the connection of the next `times` calls to `method` before answering: with `handled`, after
+        Telegram carried the call out (the sender cannot know it arrived), else before it saw it."""
+        with self._lock:
+            self._cuts.append(ScriptedCut(method, handled, times))
+
+    def _take_cut(self, method: str) -> ScriptedCut | None:
+        with self._lock:
+            cut = next((cut for cut in self._cuts if cut.method == method and cut.remaining > 0), None)
+            if cut is not None:
+                cut.remaining -= 1
+            return cut
 
     def block_chat(self, chat_id: int) -> None:
         """Make sends to this chat fail like for a user who blocked the bot."""
