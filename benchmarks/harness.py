@@ -39,6 +39,7 @@ from tests.fakes.world import TikTokWorld
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "424242:bench-token"  # noqa: S105 - the fake Telegram's
 FIRST_USER = 100_000
+STORAGE_CHANNEL = -1001000424242
 FIRST_ITEM = 7_300_000_000_000_000_000
 WARMUP_VIDEO_BYTES = 200_000
 POLL_INTERVAL = 0.005  # how often the tracker looks at new Telegram calls
@@ -365,6 +366,7 @@ class Session:
             "MAX_CONCURRENT_DELIVERIES": str(concurrency),
             "MAX_USER_QUEUE_SIZE": str(max(3, self._links)),
             "SPAM_MAX_LINKS": "1000",
+            "STORAGE_CHANNEL_ID": str(STORAGE_CHANNEL),  # inline and guest mode upload there
             "PYTHONUNBUFFERED": "1",
         }
 

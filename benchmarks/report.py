@@ -74,7 +74,7 @@ def _target(scenario: str, target: str, measured: str, passed: bool | None) -> d
 
 def errors(result: dict) -> int:
     """Requests of a scenario that were not delivered (and, for the render scenario, renders that failed)."""
-    if result.get("kind") == "render":
+    if result.get("kind") in ("render", "guest"):
         return result["errors"]
     return sum(result["phases"][phase]["errors"] for phase in ("miss", "hit"))
 
@@ -85,6 +85,9 @@ def evaluate(results: dict[str, dict]) -> list[dict]:
     for name, result in results.items():
         if result.get("kind") == "render":
             rows += evaluate_render(name, result)
+            continue
+        if result.get("kind") == "guest":
+            rows += evaluate_guest(name, result)
             continue
         miss, hit = result["phases"]["miss"], result["phases"]["hit"]
         ok = miss["errors"] == 0 and hit["errors"] == 0 and result["bot"]["tracebacks_in_log"] == 0
@@ -119,6 +122,22 @@ def evaluate(results: dict[str, dict]) -> list[dict]:
                             f"{traffic['telegram_upload_bytes']} bytes uploaded",
                             traffic["cdn_requests"] == 0 and traffic["telegram_upload_bytes"] == 0))
     return rows
+
+
+def evaluate_guest(name: str, result: dict) -> list[dict]:
+    """Guest mode: every query answered and its video shown; the answer times are figures (no target)."""
+    miss, hit = result["phases"]["miss"], result["phases"]["hit"]
+    queries = miss["queries"] + hit["queries"]
+    ok = result["errors"] == 0 and miss["shown"] + hit["shown"] == queries and result["bot"]["tracebacks_in_log"] == 0
+    return [
+        _target(name, "every guest query answered and its video shown, no traceback",
+                f"{miss['shown']}+{hit['shown']}/{queries} shown, {result['errors']} errors, "
+                f"{result['bot']['tracebacks_in_log']} tracebacks", ok),
+        _target(name, "guest answer p50, new / cached item",
+                f"{_ms(miss['answer_s']['p50'])} / {_ms(hit['answer_s']['p50'])} ms", None),
+        _target(name, "video shown p50, new / cached item",
+                f"{_ms(miss['media_s']['p50'])} / {_ms(hit['media_s']['p50'])} ms", None),
+    ]
 
 
 def evaluate_render(name: str, result: dict) -> list[dict]:
@@ -285,6 +304,20 @@ def render_table(results: dict[str, dict]) -> str:
     row("other programs, standalone / renders (cores)", lambda r: f"{_fmt(r['other_processes_cores'], '.2f')} / "
         f"{_fmt(bot(r)['other_processes_cores'], '.2f')}")
     return _grid(["render", *results], [[label, *values] for label, values in rows])
+
+
+def guest_table(results: dict[str, dict]) -> str:
+    """The guest scenario's figures: one column per guest scenario."""
+    rows, row = _row_collector(results)
+    for phase, what in (("miss", "new item"), ("hit", "cached item")):
+        part = lambda r, phase=phase: r["phases"][phase]  # noqa: E731
+        row(f"queries shown, {what}", lambda r, part=part: f"{part(r)['shown']}/{part(r)['queries']}")
+        row(f"answered with the video itself, {what}", lambda r, part=part: str(part(r)["answered_with_the_video"]))
+        row(f"answer p50 / p95, {what} (ms)", lambda r, part=part: f"{_ms(part(r)['answer_s']['p50'])} / "
+            f"{_ms(part(r)['answer_s']['p95'])}")
+        row(f"video shown p50 / p95, {what} (ms)", lambda r, part=part: f"{_ms(part(r)['media_s']['p50'])} / "
+            f"{_ms(part(r)['media_s']['p95'])}")
+    return _grid(["guest", *results], [[label, *values] for label, values in rows])
 
 
 def targets_table(rows: list[dict]) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks import render, report
+from benchmarks import guest, render, report
 from benchmarks.harness import Library, Options, ScenarioRun, Session, photo
 from benchmarks.scenarios import DEFAULT_SCENARIOS, MB, SCENARIOS, Link, Network, Scenario, override
 from tests.fakes import media
@@ -145,7 +145,7 @@ async def run_all(scenarios: list[Scenario], options: Options, *, one_process: b
     figures of a later scenario then start from what the earlier ones left)."""
     results = {}
     images: list[bytes] = []
-    shared = [scenario for scenario in scenarios if scenario.kind != "render"]
+    shared = [scenario for scenario in scenarios if scenario.kind not in ("render", "guest")]
     if one_process and shared:
         async with Session(shared, options, "bench") as session:
             for index, scenario in enumerate(shared):
@@ -155,6 +155,8 @@ async def run_all(scenarios: list[Scenario], options: Options, *, one_process: b
     for scenario in scenarios:
         if scenario.kind == "render":  # its own steps and its own bot process, always
             results[scenario.name] = await render.run(scenario, options)
+        elif scenario.kind == "guest":  # its own steps and its own bot process, always
+            results[scenario.name] = await guest.run(scenario, options, library_for(scenario, images))
         elif not one_process:
             async with Session([scenario], options, scenario.name) as session:
                 results[scenario.name] = await _run_one(session, scenario, images, warmup=True)
@@ -211,8 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, result in results.items():
         print(f"{name}: {result['description']}")
     print()
-    deliveries = {name: result for name, result in results.items() if result.get("kind") != "render"}
+    deliveries = {name: result for name, result in results.items() if result.get("kind") not in ("render", "guest")}
     renders = {name: result for name, result in results.items() if result.get("kind") == "render"}
+    guests = {name: result for name, result in results.items() if result.get("kind") == "guest"}
     if deliveries:
         print(report.figures_table(deliveries))
         print()
@@ -220,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
     if renders:
         print(report.render_table(renders))
+        print()
+    if guests:
+        print(report.guest_table(guests))
         print()
     print(report.targets_table(targets))
     print(f"\n{len(targets)} checks: {document['summary']['targets_passed']} passed, "

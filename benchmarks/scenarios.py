@@ -49,7 +49,7 @@ class Scenario:
 
     name: str
     description: str
-    kind: str = "video"  # "video", "slideshow" or "render" (benchmarks/render.py: its own phases)
+    kind: str = "video"  # "video", "slideshow", "render" or "guest" (benchmarks/render.py, guest.py: their own phases)
     users: int = 20  # render: users rendering at once while others' cache hits are measured
     links: int = 1
     video_bytes: int = 20 * MB
@@ -93,6 +93,9 @@ SCENARIOS: dict[str, Scenario] = {
                  users=1, links=3, video_bytes=20 * MB, network=SHAPED),
         Scenario("slideshow", "20 users x 1 link, 4-image slideshows, 50 ms + 20 MB/s everywhere",
                  kind="slideshow", slideshow_images=4, network=SHAPED),
+        # 8 x 2 new items stay under the 20 messages a minute Telegram allows in one chat: the storage channel
+        Scenario("guest", "8 users x 2 links by guest query (@bot link in a chat the bot is not in), 0.5 MB videos, "
+                 "50 ms + 20 MB/s everywhere", kind="guest", users=8, links=2, video_bytes=MB // 2, network=SHAPED),
         Scenario("render", "a 10-picture 1080x1440 slideshow with a 30 s sound as one video: the product's render "
                  "and the ffmpeg command line, 3 runs each; cache hits while 3 users' renders run, no shaping",
                  kind="render", users=3, slideshow_images=10),

@@ -21,6 +21,7 @@ class Surface(enum.StrEnum):
     PRIVATE = "private"
     GROUP = "group"
     INLINE = "inline"
+    GUEST = "guest"  # guest mode: an inline message posted into a chat the bot is not in
 
 
 class MediaKind(enum.StrEnum):

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
 from aiogram.types import TelegramObject, Update
 
 from data import keys
@@ -35,14 +36,23 @@ class LogContext(BaseMiddleware):
 
 class ChatSettings(BaseMiddleware):
     """Loads the chat's row (language, file mode, blocked) as `chat_settings`: for inline queries and
-    buttons under inline messages, the user's private chat."""
+    buttons under inline messages, the user's private chat; for a guest message, the group's, else the
+    caller's."""
 
     async def __call__(
         self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        chat_id = settings_chat_id(data.get("event_chat"), data.get("event_from_user"))
-        data["chat_settings"] = await data["repositories"].chats.get(chat_id) if chat_id is not None else None
+        chat, user = data.get("event_chat"), data.get("event_from_user")
+        chats = data["repositories"].chats
+        if isinstance(event, Update) and event.guest_message is not None:
+            # A guest chat the bot knows is a group it was in; any other guest chat (a private chat between
+            # two users shares its id with one's private chat with the bot) takes the caller's settings.
+            known = await chats.get(chat.id) if chat is not None and chat.type != ChatType.PRIVATE else None
+            data["chat_settings"] = known or (await chats.get(user.id) if user is not None else None)
+            return await handler(event, data)
+        chat_id = settings_chat_id(chat, user)
+        data["chat_settings"] = await chats.get(chat_id) if chat_id is not None else None
         return await handler(event, data)
 
 

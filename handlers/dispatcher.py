@@ -10,7 +10,7 @@ from aiogram.types import BotCommand
 from aiogram_i18n.cores import BaseCore, FluentRuntimeCore
 
 from data.shared import SharedState
-from handlers import admin, inline, links, membership, music, settings, start
+from handlers import admin, guest, inline, links, membership, music, settings, start
 from handlers.context import ChatSettings, DropRepeatedUpdates, LogContext
 from handlers.factory import HandlerContext
 from handlers.i18n import LANGUAGES, create_i18n_middleware
@@ -32,7 +32,7 @@ def create_dispatcher(i18n_core: FluentRuntimeCore, state: SharedState, context:
     create_i18n_middleware(i18n_core).setup(dispatcher)
     dispatcher.include_routers(
         start.create_router(), settings.create_router(), admin.create_router(), membership.create_router(),
-        music.create_router(), inline.create_router(), links.create_router(),
+        music.create_router(), inline.create_router(), guest.create_router(), links.create_router(),
     )
     dispatcher.startup.register(set_commands)
     return dispatcher

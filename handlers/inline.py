@@ -56,22 +56,22 @@ async def answer_query(query: InlineQuery, platforms: Platforms, inline_mode: In
         return
     platform, item_id = links[0].platform, links[0].link.item_id
     cached = await media_cache.get(platform, item_id) if item_id else None
-    result = _cached_result(CACHED, platform, item_id, cached, i18n) if item_id and cached else None
+    result = cached_result(CACHED, platform, item_id, cached, i18n) if item_id and cached else None
     if result is None:
-        result = await _pending_result(PENDING, platform, inline_mode, i18n, "inline-send-title",
+        result = await pending_result(PENDING, platform, inline_mode, i18n, "inline-send-title",
                                        "inline-send-description")
     results: list[InlineQueryResultCachedVideo | InlineQueryResultCachedPhoto | None] = [result]
     known = links[0].link.item()
     if (cached is not None and cached.slideshow) or (cached is None and known is not None and known.is_photo):
         # A slideshow (or what its link says is one) is also offered as one video with its sound.
         rendered = await media_cache.get(platform, item_id, Variant.RENDERED) if item_id else None
-        results.append(_cached_result(CACHED_VIDEO, platform, item_id, rendered, i18n) if item_id and rendered
-                       else await _pending_result(PENDING_VIDEO, platform, inline_mode, i18n, "inline-video-title",
+        results.append(cached_result(CACHED_VIDEO, platform, item_id, rendered, i18n) if item_id and rendered
+                       else await pending_result(PENDING_VIDEO, platform, inline_mode, i18n, "inline-video-title",
                                                   "inline-video-description"))
     await query.answer([r for r in results if r is not None], cache_time=0, is_personal=True)
 
 
-async def _pending_result(prefix: str, platform: Platform, inline_mode: InlineMode, i18n: I18nContext, title: str,
+async def pending_result(prefix: str, platform: Platform, inline_mode: InlineMode, i18n: I18nContext, title: str,
                           description: str) -> InlineQueryResultCachedPhoto:
     """The "loading" picture; once chosen, the media replaces it (deliver_chosen)."""
     return InlineQueryResultCachedPhoto(
@@ -81,7 +81,7 @@ async def _pending_result(prefix: str, platform: Platform, inline_mode: InlineMo
     )
 
 
-def _cached_result(prefix: str, platform: Platform, item_id: str, item: CachedItem,
+def cached_result(prefix: str, platform: Platform, item_id: str, item: CachedItem,
                    i18n: I18nContext) -> InlineQueryResultCachedVideo | InlineQueryResultCachedPhoto | None:
     """An item already uploaded goes out as it is: no download, no upload, no placeholder."""
     text = caption(item.description, item.url, i18n.get)

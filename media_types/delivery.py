@@ -4,6 +4,8 @@ hears why (media_types.failures); nothing raises out of `deliver`."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 
 from aiogram.exceptions import TelegramBadRequest
@@ -20,7 +22,7 @@ from media_types.limits import DeliveryQueue
 from media_types.produce import Producer
 from media_types.senders import ChatBlockedError, Sender, Senders
 from media_types.texts import retry_keyboard
-from pipeline import InvalidLinkError, ItemRef, MediaClient, Platforms, ProxySession
+from pipeline import InvalidLinkError, ItemRef, MediaClient, MediaError, Platforms, ProxySession
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,23 @@ class Deliverer:
         item = await self._cache.get(job.platform, item_id, job.variant)
         await self._ledger.delivered(job, item_id, item.kind if item else MediaKind.VIDEO, cache_hit=True)
 
+    async def identified(self, job: DeliveryJob, *, within: float) -> tuple[DeliveryJob, str | None]:
+        """The job with its link replaced by the item's own address, and the item's id, when the link shows it
+        or resolves within `within` seconds (a short link costs one request; the delivery then needs none);
+        else the job as it was and None."""
+        link = self._platforms.link(job.platform, job.link)
+        if link is None or link.item_id is not None:
+            return job, link.item_id if link else None
+        client = self._platforms.client(job.platform)
+        try:
+            async with asyncio.timeout(within):
+                item = await client.resolve(link, client.session())
+        except (TimeoutError, MediaError) as exc:
+            log.info("%s not resolved within %.1f s (%s); the delivery resolves it", job.link, within,
+                     type(exc).__name__)
+            return job, None
+        return dataclasses.replace(job, link=item.url), item.item_id
+
     async def _deliver(self, job: DeliveryJob, sender: Sender) -> None:
         client = self._platforms.client(job.platform)
         link = self._platforms.link(job.platform, job.link)
@@ -112,7 +131,7 @@ class Deliverer:
     async def _send_cached(self, job: DeliveryJob, sender: Sender, item: ItemRef) -> bool:
         """True when sent by file ids; False when the item is not cached, or Telegram no longer knows its
         file ids (the entry is dropped)."""
-        variant, cached = await self._cached(job, item)
+        variant, cached = await self.cached(job, item.item_id)
         if cached is None:
             return False
         try:
@@ -131,11 +150,11 @@ class Deliverer:
         await self._ledger.delivered(job, item.item_id, cached.kind, cache_hit=True)
         return True
 
-    async def _cached(self, job: DeliveryJob, item: ItemRef) -> tuple[Variant, CachedItem | None]:
+    async def cached(self, job: DeliveryJob, item_id: str) -> tuple[Variant, CachedItem | None]:
         """The cached form the job can be answered with. One that wants a slideshow as a video takes the
         rendered video, or else the post itself when that is no slideshow (a video has no other form)."""
-        cached = await self._cache.get(job.platform, item.item_id, job.variant)
+        cached = await self._cache.get(job.platform, item_id, job.variant)
         if cached is not None or job.variant is not Variant.RENDERED:
             return job.variant, cached
-        post = await self._cache.get(job.platform, item.item_id, job.post_variant)
+        post = await self._cache.get(job.platform, item_id, job.post_variant)
         return job.post_variant, post if post is not None and not post.slideshow else None

@@ -121,3 +121,5 @@ progress-compress = 🗜 حجم هذا الفيديو أكبر من { $megabytes
 error-no-sound = 🔇 لا يوجد صوت في هذا المنشور.
 inline-video-title = 🎬 إرسال كفيديو واحد
 inline-video-description = الصور والصوت كفيديو واحد.
+guest-no-link = اكتب رابط TikTok أو Instagram بعد اسمي، وسأنشر الفيديو أو الصور هنا.
+guest-not-configured = لم يتم إعداد وضع الضيف لهذا البوت بعد. أرسل الرابط إلى البوت في محادثة خاصة بدلًا من ذلك.

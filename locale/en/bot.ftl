@@ -121,3 +121,5 @@ progress-compress = 🗜 This video is over { $megabytes } MB, so I'm compressin
 error-no-sound = 🔇 This post has no sound.
 inline-video-title = 🎬 Send as one video
 inline-video-description = The pictures and the sound as one video.
+guest-no-link = Write a TikTok or Instagram link after my name, and I'll post the video or the photos here.
+guest-not-configured = Guest mode of this bot is not set up yet. Send the link to the bot in a private chat instead.

@@ -121,3 +121,5 @@ progress-compress = 🗜 यह वीडियो { $megabytes } MB से ब�
 error-no-sound = 🔇 इस पोस्ट में कोई साउंड नहीं है।
 inline-video-title = 🎬 एक वीडियो के रूप में भेजें
 inline-video-description = तस्वीरें और साउंड एक वीडियो के रूप में।
+guest-no-link = मेरे नाम के बाद TikTok या Instagram लिंक लिखें, और मैं वीडियो या फ़ोटो यहीं पोस्ट कर दूँगा।
+guest-not-configured = इस बॉट का गेस्ट मोड अभी सेट अप नहीं हुआ है। इसकी जगह बॉट को प्राइवेट चैट में लिंक भेजें।

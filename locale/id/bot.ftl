@@ -121,3 +121,5 @@ progress-compress = 🗜 Video ini lebih dari { $megabytes } MB, jadi saya mengo
 error-no-sound = 🔇 Postingan ini tidak punya suara.
 inline-video-title = 🎬 Kirim sebagai satu video
 inline-video-description = Gambar dan suaranya sebagai satu video.
+guest-no-link = Tulis tautan TikTok atau Instagram setelah namaku, dan aku akan memposting video atau fotonya di sini.
+guest-not-configured = Mode tamu bot ini belum diatur. Sebagai gantinya, kirim tautannya ke bot lewat chat pribadi.

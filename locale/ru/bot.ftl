@@ -121,3 +121,5 @@ progress-compress = 🗜 Видео больше { $megabytes } МБ, сжима
 error-no-sound = 🔇 В этом посте нет звука.
 inline-video-title = 🎬 Отправить одним видео
 inline-video-description = Картинки и звук одним видео.
+guest-no-link = Напиши ссылку на TikTok или Instagram после моего имени — и я опубликую здесь видео или фото.
+guest-not-configured = Гостевой режим этого бота ещё не настроен. Вместо этого отправь ссылку боту в личном чате.

@@ -121,3 +121,5 @@ progress-compress = 🗜 Muuqaalkani wuxuu ka weyn yahay { $megabytes } MB, waan
 error-no-sound = 🔇 Qoraalkan cod ma leh.
 inline-video-title = 🎬 U dir hal muuqaal ahaan
 inline-video-description = Sawirrada iyo codka oo hal muuqaal ah.
+guest-no-link = Qor link TikTok ama Instagram magacayga kadib, waxaanan halkan ku soo dhigi doonaa muuqaalka ama sawirrada.
+guest-not-configured = Habka martida ee bot-kan weli lama dejin. Taa beddelkeeda, link-ga u dir bot-ka wada-sheekaysi gaar ah.

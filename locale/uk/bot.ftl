@@ -121,3 +121,5 @@ progress-compress = 🗜 Відео більше за { $megabytes } МБ, ст�
 error-no-sound = 🔇 У цьому дописі немає звуку.
 inline-video-title = 🎬 Надіслати одним відео
 inline-video-description = Зображення і звук одним відео.
+guest-no-link = Напиши посилання на TikTok або Instagram після мого імені — і я опублікую тут відео чи фото.
+guest-not-configured = Гостьовий режим цього бота ще не налаштовано. Натомість надішли посилання боту в приватному чаті.

@@ -121,3 +121,5 @@ progress-compress = 🗜 Video này lớn hơn { $megabytes } MB, đang nén cho
 error-no-sound = 🔇 Bài đăng này không có âm thanh.
 inline-video-title = 🎬 Gửi thành một video
 inline-video-description = Ảnh và âm thanh thành một video.
+guest-no-link = Hãy viết liên kết TikTok hoặc Instagram sau tên của tôi, tôi sẽ đăng video hoặc ảnh ngay tại đây.
+guest-not-configured = Chế độ khách của bot này chưa được thiết lập. Thay vào đó, hãy gửi liên kết cho bot trong cuộc trò chuyện riêng.

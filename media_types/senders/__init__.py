@@ -31,7 +31,8 @@ class Senders:
 
     def for_job(self, job: DeliveryJob) -> Sender:
         t = self._translate(job.language)
-        kind = {Surface.INLINE: InlineSender, Surface.GROUP: GroupSender}.get(job.surface, ChatSender)
+        kind = {Surface.INLINE: InlineSender, Surface.GUEST: InlineSender, Surface.GROUP: GroupSender}.get(
+            job.surface, ChatSender)
         return kind(self._bot, job, t, self._storage_channel_id, patience=self._patience, turn=self._turn,
                     record=SendRecord(self._records, job.request_id))
 

@@ -98,3 +98,21 @@ def test_bench_render_with_tiny_numbers(tmp_path, capsys) -> None:
     assert rows["every render and request delivered, no traceback"] == "PASS"
     assert rows["product and ffmpeg render the same video"] == "PASS"
     assert "| render" in printed and "cache hit p50" in printed
+
+
+def test_bench_guest_with_tiny_numbers(tmp_path, capsys) -> None:
+    """Guest queries for new videos, then for the same ones: each answered, each video shown, the cached ones
+    answered with the video itself."""
+    out = tmp_path / "bench.json"
+    code = main(["--scenario", "guest", "--users", "2", "--links", "1", "--size-mb", str(VIDEO_BYTES / 1e6),
+                 "--latency-ms", "2", "--bandwidth-mb-s", "0", "--timeout", "60", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    guest = json.loads(out.read_text())["scenarios"]["guest"]
+    assert guest["errors"] == 0 and guest["bot"]["exit_code"] == 0 and guest["bot"]["tracebacks_in_log"] == 0
+    miss, hit = guest["phases"]["miss"], guest["phases"]["hit"]
+    assert (miss["queries"], miss["answered"], miss["shown"], miss["answered_with_the_video"]) == (2, 2, 2, 0)
+    assert (hit["queries"], hit["answered"], hit["shown"], hit["answered_with_the_video"]) == (2, 2, 2, 2)
+    for phase in (miss, hit):
+        assert 0 < phase["answer_s"]["p50"] <= phase["media_s"]["p50"]
+    assert "| guest" in printed and "guest answer p50, new / cached item" in printed

@@ -14,6 +14,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods import AnswerGuestQuery
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
@@ -377,3 +378,26 @@ async def test_usable_from_sync_code_with_json_bodies(fake):
 
     assert (await asyncio.to_thread(send_from_another_thread))["result"]["text"] == "plain"
     assert fake.wait_for("sendMessage", timeout=1)[0].params == {"chat_id": USER, "text": "plain"}
+
+
+async def test_guest_queries_are_answered_once_with_a_valid_result_in_time(bot, fake, monkeypatch):
+    from tests.fakes.telegram import guests
+
+    query = fake.guest_message(USER, "https://www.tiktok.com/@a/video/1")
+    message = query.update["guest_message"]
+    assert message["guest_query_id"] == query.query_id and message["text"].startswith("@test_downloader_bot ")
+    assert [e["type"] for e in message["entities"]] == ["mention", "url"]
+    with pytest.raises(TelegramBadRequest, match="input_message_content"):  # validated against the spec
+        await bot(AnswerGuestQuery(guest_query_id=query.query_id, result=InlineQueryResultArticle.model_construct(
+            type="article", id="1", title="no content")))
+    result = InlineQueryResultArticle(id="1", title="hi", input_message_content=InputTextMessageContent(
+        message_text="hi"))
+    sent = await bot.answer_guest_query(query.query_id, result)
+    assert sent.inline_message_id == query.inline_message_id and query.answer["title"] == "hi"
+    for query_id in (query.query_id, "guest-unknown"):  # once only; an id Telegram never issued
+        with pytest.raises(TelegramBadRequest, match="query is too old"):
+            await bot.answer_guest_query(query_id, result)
+    monkeypatch.setattr(guests, "GUEST_ANSWER_DEADLINE", 0.0)
+    late = fake.guest_message(USER, "hello")
+    with pytest.raises(TelegramBadRequest, match="query is too old"):
+        await bot.answer_guest_query(late.query_id, result)

@@ -27,6 +27,7 @@ class GuestQuery:
     answer: dict[str, Any] | None = None  # the InlineQueryResult the bot answered with
     answered_at: float | None = None
     inline_message_id: str | None = None
+    update: dict[str, Any] | None = None  # as injected: inject() it again for a repeat delivery
 
 
 class GuestsMixin:
@@ -48,7 +49,7 @@ class GuestsMixin:
         message["guest_query_id"] = query.query_id
         with self._lock:
             self.guest_queries[query.query_id] = query
-        self.inject({"guest_message": message})
+        query.update = self.inject({"guest_message": message})
         return query
 
     def _answer_guest_query(self, method: str, params: dict[str, Any], files: dict) -> dict[str, Any]:
