@@ -4,13 +4,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench lock clean
+.PHONY: run test demo lint bench lock clean
 
 run: $(VENV)/.installed-run
 	$(PY) main.py
 
 test: lint
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+# The bot at work in a minute, offline and without a token: the real `python main.py` against the fakes of the
+# tests, one scripted user (ARGS=--interactive: type links yourself); the files it sent land in demo-output/.
+demo: $(VENV)/.installed-dev
+	$(PY) -m tests.demo $(ARGS)
 
 # The gates `make test` runs first: ruff (pyproject.toml's rule set) and mypy (strict) on the product code.
 lint: $(VENV)/.installed-dev
@@ -38,4 +43,4 @@ lock: $(VENV)/.installed-dev
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache demo-output

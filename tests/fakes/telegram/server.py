@@ -244,6 +244,12 @@ class FakeTelegram(UpdatesMixin, GuestsMixin, MethodsMixin, MessagesMixin, Backg
                     if name.startswith("send") and {"Message", "Array of Message"} & set(returns)}
         return [call for call in self.calls if call.ok and call.method in creating]
 
+    def file_data(self, file_id: str) -> bytes | None:
+        """The bytes of a file the fake issued `file_id` for (b"" when its upload was not kept)."""
+        with self._lock:
+            stored = self._files.get(file_id)
+            return stored.data if stored is not None else None
+
     def reset_calls(self) -> None:
         with self._lock:
             self._calls.clear()
