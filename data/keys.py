@@ -115,3 +115,8 @@ def stage_alarm(platform: str, stage: str) -> Key:
 def chat_line(owner: int) -> Key:
     """A chat's (or an inline user's) requests in flight, in the order they were sent."""
     return Key(f"line:{owner}", IN_FLIGHT_TTL)
+
+
+def guest_answer(guest_query_id: str) -> Key:
+    """The inline message a guest query was answered with: a repeat of its update submits again, never answers."""
+    return Key(f"guest:{guest_query_id}", SEEN_UPDATE_TTL)

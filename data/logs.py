@@ -62,7 +62,7 @@ class RedactSecrets(logging.Filter):
 
 
 # Libraries whose INFO lines are noise in our logs.
-_CHATTY = ("alembic", "aiogram.event", "asyncio", "taskiq")
+_CHATTY = ("alembic", "aiogram.event", "aiosqlite", "asyncio", "taskiq")  # aiosqlite: a line per SQLite call
 
 
 def configure_logging(level: str, secrets: Iterable[str], *, quiet: Iterable[str] = ()) -> None:

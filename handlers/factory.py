@@ -93,6 +93,7 @@ class HandlerContext(TypedDict):
     inline_mode: InlineMode
     images: ImageProcessor
     broadcaster: Broadcaster
+    shared: SharedState  # not "state": aiogram passes its FSM context by that name
 
 
 @dataclass
@@ -118,6 +119,7 @@ class Services:
         return HandlerContext(
             settings=settings, repositories=self.repositories, platforms=self.platforms, deliverer=self.deliverer,
             tasks=self.tasks, media_cache=self.media_cache, images=self.images, broadcaster=broadcaster,
+            shared=self.state,
             spam=SpamGuard(self.state, max_links=settings.spam_max_links, window=settings.spam_window_seconds,
                            mute_seconds=settings.spam_mute_seconds),
             inline_mode=InlineMode(bot=self.bot, cache=self.media_cache, translate=self.translate,

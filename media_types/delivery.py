@@ -69,13 +69,13 @@ class Deliverer:
         item = await self._cache.get(job.platform, item_id, job.variant)
         await self._ledger.delivered(job, item_id, item.kind if item else MediaKind.VIDEO, cache_hit=True)
 
-    async def identified(self, job: DeliveryJob, *, within: float) -> tuple[DeliveryJob, str | None]:
-        """The job with its link replaced by the item's own address, and the item's id, when the link shows it
-        or resolves within `within` seconds (a short link costs one request; the delivery then needs none);
-        else the job as it was and None."""
+    async def identified(self, job: DeliveryJob, *, within: float) -> tuple[DeliveryJob, ItemRef | None]:
+        """The job with its link replaced by the item's own address, and the item, when the link shows it or
+        resolves within `within` seconds (a short link costs one request; the delivery then needs none); else
+        the job as it was and None."""
         link = self._platforms.link(job.platform, job.link)
         if link is None or link.item_id is not None:
-            return job, link.item_id if link else None
+            return job, link.item() if link else None
         client = self._platforms.client(job.platform)
         try:
             async with asyncio.timeout(within):
@@ -84,7 +84,7 @@ class Deliverer:
             log.info("%s not resolved within %.1f s (%s); the delivery resolves it", job.link, within,
                      type(exc).__name__)
             return job, None
-        return dataclasses.replace(job, link=item.url), item.item_id
+        return dataclasses.replace(job, link=item.url), item
 
     async def _deliver(self, job: DeliveryJob, sender: Sender) -> None:
         client = self._platforms.client(job.platform)
@@ -157,4 +157,6 @@ class Deliverer:
         if cached is not None or job.variant is not Variant.RENDERED:
             return job.variant, cached
         post = await self._cache.get(job.platform, item_id, job.post_variant)
-        return job.post_variant, post if post is not None and not post.slideshow else None
+        if post is not None and not post.slideshow:
+            return job.post_variant, post
+        return job.variant, None  # a slideshow not rendered yet, or nothing cached

@@ -50,8 +50,8 @@ class TelegramAnswers(BaseRequestMiddleware):
                 log.warning("%s: Telegram asks to wait %s s (%.0f s waited for this call)", method.__api_method__,
                             exc.retry_after, call.waited)
             except TelegramBadRequest as exc:
-                if call.arrived_before(exc):
-                    return Response[TelegramType](ok=True, result=cast("TelegramType", True))
+                if call.arrived_before(exc):  # an edit's result: True (the session passes results, not Responses)
+                    return cast("Response[TelegramType]", True)
                 call.drop_gone_reply(exc)
 
 
@@ -86,9 +86,9 @@ class _Call:
         return delay
 
     def arrived_before(self, exc: TelegramBadRequest) -> bool:
-        """An inline message edit repeated in doubt that Telegram finds already made: the first one arrived."""
+        """An edit repeated in doubt that Telegram finds already made: the first one arrived."""
         return (self._repeated_in_doubt and NOT_MODIFIED in exc.message.lower()
-                and getattr(self.method, "inline_message_id", None) is not None)
+                and self.method.__api_method__.startswith("edit"))
 
     def drop_gone_reply(self, exc: TelegramBadRequest) -> None:
         """A reply to a message that is gone goes again without the reply; any other bad request is raised."""

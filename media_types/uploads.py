@@ -11,7 +11,14 @@ from typing import TypeVar
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.types import InputFile
-from aiohttp import ClientConnectorError, ClientOSError, ClientSSLError, ServerDisconnectedError
+from aiohttp import (
+    ClientConnectionResetError,
+    ClientConnectorError,
+    ClientOSError,
+    ClientPayloadError,
+    ClientSSLError,
+    ServerDisconnectedError,
+)
 
 from data.metrics import IN_DOUBT
 from pipeline import MediaStream, NetworkError
@@ -68,7 +75,8 @@ def connection_lost(error: TelegramNetworkError) -> bool:
     """The connection broke after the call went out and before Telegram answered: it may have arrived or not
     ("in doubt"). A timeout is not counted here: Telegram may still be working on the call."""
     cause = error.__cause__
-    return isinstance(cause, (ServerDisconnectedError, ClientOSError)) and not isinstance(cause, ClientConnectorError)
+    broken = (ServerDisconnectedError, ClientOSError, ClientConnectionResetError, ClientPayloadError)
+    return isinstance(cause, broken) and not isinstance(cause, ClientConnectorError)
 
 
 def outage_delay(attempt: int) -> float:

@@ -30,6 +30,8 @@ async def chat_action(bot: Bot, chat_id: int, action: ChatAction = ChatAction.UP
                 await bot.send_chat_action(chat_id, action)
             except TelegramAPIError as exc:
                 log.info("could not show %s in chat %s: %s", action.value, chat_id, exc.message)
+            except Exception:  # a cosmetic call: whatever it raises, the delivery goes on
+                log.exception("showing %s in chat %s failed", action.value, chat_id)
             await asyncio.sleep(RENEW_EVERY)
 
     task = asyncio.create_task(renew())

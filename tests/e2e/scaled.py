@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -103,7 +104,7 @@ class ScaledOut:
             lines += [f"  telegram: {call.method} -> {call.error or 'ok'}" for call in self.telegram.calls
                       if call.params.get("chat_id") == chat and not call.method.startswith("sendVideo")]
             lines += [f"  {name}: {line}" for name, output in outputs.items() for line in output.splitlines()
-                      if f"update={update} " in line or f"update {update} " in line or f"request=u{update}-" in line]
+                      if re.search(rf"\bupdate[= ]{update}\b|request=u{update}-", line)]
         return "\n".join(lines)
 
     def assert_each_delivered_once(self, *, but_in_doubt: bool = False) -> None:

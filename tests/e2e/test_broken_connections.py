@@ -78,3 +78,23 @@ async def test_a_broken_chat_action_is_no_error_and_holds_nothing_up(telegram, w
     assert "could not show upload_document in chat" in caplog.text
     assert "Task exception was never retrieved" not in caplog.text
     assert "Traceback" not in caplog.text
+
+
+async def test_an_edit_repeated_in_doubt_that_had_arrived_is_taken_as_done(telegram, world, tmp_path,
+                                                                           caplog) -> None:
+    """The /mode switch's edit is handled, its answer lost; the repeat finds the message already so ("message
+    is not modified"), which means the first one arrived: no error reaches the handler."""
+    before = in_doubt()
+    with caplog.at_level(logging.INFO):
+        async with bot_in_world(telegram, world, tmp_path):
+            telegram.command(USER, "mode")
+            [status] = await telegram.await_for("sendMessage", timeout=30)
+            toggle = status.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            telegram.cut_next("editMessageText", handled=True)
+            telegram.callback_query(USER, toggle, message=status.result)
+            edits = await telegram.await_for("editMessageText", count=2, timeout=30)
+            await telegram.await_for("answerCallbackQuery", timeout=30)
+    assert edits[0].ok and "message is not modified" in (edits[1].error or "")
+    assert in_doubt() == before + 1
+    assert "Cause exception while process update" not in caplog.text
+    assert "Traceback" not in caplog.text
