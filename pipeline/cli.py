@@ -1,199 +1,161 @@
-"""`python main.py fetch`: the pipeline without Telegram, for people who want files, not chats.
-Idempotent (items already in the output directory are skipped), bounded, and verbose on demand."""
+"""`python main.py fetch`: the pipeline without Telegram, for people who want files, not chats. Links as
+arguments or a file of links, or a scraper's JSON / JSON Lines export (pipeline.exports), optionally one folder
+per topic. Each item once, bounded, resumable (pipeline.fetch_state), a progress bar on a terminal."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+
+from tqdm import tqdm
 
 from data import Platform
-from data.logs import redact_credentials
-from pipeline.client import MediaClient
-from pipeline.errors import MediaError, NoSoundError
-from pipeline.links import Link
-from pipeline.models import EntryKind, Gallery
-from pipeline.platforms import FoundLink, Platforms
+from pipeline.exports import ExportError, Fields, Record, is_export, read_export, safe_folder
+from pipeline.fetch_state import FetchState
+from pipeline.fetcher import DUPLICATE, EXISTS, FAILED, OK, Encoding, Fetcher, Outcome, Work
+from pipeline.platforms import Platforms
+from pipeline.urls import host_of
 
-OK, EXISTS, DUPLICATE, FAILED = "ok", "already there", "duplicate", "failed"
-NO_LIMIT = 1 << 40  # files on disk have no upload limit
-
-
-class Encoding(Protocol):
-    """What --slideshow-video and --audio need; main.py passes media_types' encoder in (the pipeline knows
-    none). Refusals arrive as MediaError."""
-
-    async def render_slideshow(self, pictures: Sequence[Path], sound: Path | None, output: Path, *,
-                               max_bytes: int) -> object: ...
-
-    async def extract_audio(self, video: Path, output: Path) -> object: ...
+UNGROUPED = "_ungrouped"  # the folder of records without the grouping field
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("urls", nargs="*", metavar="URL", help="TikTok or Instagram links")
     parser.add_argument("--from", dest="from_file", type=Path, metavar="FILE",
-                        help="read links from FILE, one or more per line ('-' for standard input)")
+                        help="read links from FILE, one or more per line ('-' for standard input), or records "
+                             "from a JSON / JSON Lines export")
     parser.add_argument("--out", type=Path, default=Path("downloads"), metavar="DIR",
                         help="where to save the media (default: ./downloads)")
+    parser.add_argument("--group-by", nargs="?", const="", default=None, metavar="FIELD",
+                        help="export: one folder per value of FIELD (a dotted path; without FIELD the export's "
+                             "query field: query_context, searchQuery...)")
+    parser.add_argument("--id-field", metavar="PATH", help="export: the item id's dotted path (default: found)")
+    parser.add_argument("--url-field", metavar="PATH", help="export: the link's or media URL's dotted path")
     parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="items fetched at once (default 4)")
     parser.add_argument("--slideshow-video", action="store_true",
                         help="also render each slideshow as one video with its sound: <id>/<id>.mp4")
     parser.add_argument("--audio", action="store_true",
                         help="also take out the sound of every video: <id>.m4a (and of a gallery's clips)")
     parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="print every stage, proxy, attempt and timing (-vv: also yt-dlp's own messages)")
+                        help="print every item, stage, proxy, attempt and timing (-vv: also yt-dlp's own messages)")
 
 
-@dataclass(slots=True)
-class Outcome:
-    source: str
-    status: str
-    item_id: str | None = None
-    detail: str = ""
-
-
-class Fetcher:
-    def __init__(self, out: Path, concurrency: int, total: int, *, encoding: Encoding | None = None,
-                 slideshow_video: bool = False, audio: bool = False) -> None:
-        self._out = out
-        self._encoding = encoding
-        self._slideshow_video = slideshow_video and encoding is not None
-        self._audio = audio and encoding is not None
-        self._limit = asyncio.Semaphore(max(1, concurrency))
-        self._claimed: set[tuple[Platform, str]] = set()
-        self._total = total
-        self._done = 0
-
-    def _report(self, outcome: Outcome, started: float) -> Outcome:
-        self._done += 1
-        item = outcome.item_id or "-"
-        print(f"[{self._done}/{self._total}] {outcome.status:<13} {item:<20} {outcome.source}"
-              f"{'  ' + outcome.detail if outcome.detail else ''}  ({time.monotonic() - started:.1f} s)", flush=True)
-        return outcome
-
-    def _existing(self, item_id: str) -> Path | None:
-        for candidate in (self._out / f"{item_id}.mp4", self._out / item_id):
-            if candidate.exists():
-                return candidate
-        return None
-
-    async def fetch(self, raw: str, found: FoundLink | None, platforms: Platforms) -> Outcome:
-        started = time.monotonic()
-        if found is None:
-            return self._report(Outcome(raw, FAILED, detail="invalid_link: not a TikTok or Instagram post link"),
-                                started)
-        client, link = platforms.client(found.platform), found.link
-        async with self._limit:
-            try:
-                return self._report(await self._fetch(raw, client, link), started)
-            except MediaError as exc:
-                return self._report(Outcome(raw, FAILED, link.item_id, f"{exc.reason}: {exc}"), started)
-            except OSError as exc:  # this item's disk trouble (full, a rename race) fails this item, not the run
-                detail = f"disk: {type(exc).__name__}: {redact_credentials(str(exc))}"
-                return self._report(Outcome(raw, FAILED, link.item_id, detail), started)
-
-    async def _fetch(self, raw: str, client: MediaClient, link: Link) -> Outcome:
-        session = client.session()
-        item = await client.resolve(link, session)
-        key = (client.platform, item.item_id)
-        if key in self._claimed:
-            return Outcome(raw, DUPLICATE, item.item_id)
-        self._claimed.add(key)
-        if existing := self._existing(item.item_id):
-            return Outcome(raw, EXISTS, item.item_id, str(existing))
-        media = await client.extract(item, session)
-        partial = self._out / f".partial-{item.item_id}"
-        partial.mkdir(parents=True, exist_ok=True)
-        try:
-            if isinstance(media, Gallery):
-                files = await client.download_gallery(media, partial, session)
-                sound = None
-                if media.music and media.music.media:
-                    sound = (await client.download(media.music.media, partial / "sound.mp3", session)).path
-                extras = await self._gallery_extras(media, [f.path for f in files], sound, partial)
-                final = self._out / item.item_id
-                partial.rename(final)
-                detail = f"{len(files)} images{extras} -> {final}"
-            else:
-                chosen, file = await client.download_video(media, partial, session)
-                sound_file = partial / f"{item.item_id}.m4a"
-                extras = await self._sound_of(file.path, sound_file) if self._audio else ""
-                if sound_file.exists():
-                    sound_file.rename(self._out / sound_file.name)
-                final = self._out / f"{item.item_id}.mp4"
-                file.path.rename(final)
-                detail = (f"video {chosen.width}x{chosen.height} {chosen.codec} {file.size / 1e6:.1f} MB{extras} "
-                          f"-> {final}")
-        finally:
-            shutil.rmtree(partial, ignore_errors=True)
-        return Outcome(raw, OK, item.item_id, detail)
-
-
-    async def _gallery_extras(self, gallery: Gallery, files: list[Path], sound: Path | None, directory: Path) -> str:
-        """The slideshow as one video and the clips' sounds, beside the pictures, as asked."""
-        notes = ""
-        if self._slideshow_video and self._encoding is not None and gallery.is_slideshow:
-            await self._encoding.render_slideshow(files, sound, directory / f"{gallery.item.item_id}.mp4",
-                                                  max_bytes=NO_LIMIT)
-            notes += " + slideshow video"
-        if self._audio:
-            clips = [path for entry, path in zip(gallery.entries, files, strict=True) if entry.kind is EntryKind.VIDEO]
-            for clip in clips:
-                notes += await self._sound_of(clip, clip.with_suffix(".m4a"))
-        return notes
-
-    async def _sound_of(self, video: Path, output: Path) -> str:
-        """Its sound into `output` (" + sound"), or a note that it has none (not a failure: the video is there)."""
-        if self._encoding is None:
-            return ""
-        try:
-            await self._encoding.extract_audio(video, output)
-        except NoSoundError:
-            return " (no sound)"
-        return " + sound"
-
-
-def _read_sources(urls: list[str], from_file: Path | None) -> list[str]:
+def works_from_links(urls: list[str], from_file: Path | None, platforms: Platforms, out: Path) -> list[Work]:
     words = list(urls)
     if from_file is not None:
         text = sys.stdin.read() if str(from_file) == "-" else from_file.read_text(encoding="utf-8")
         words += [word for line in text.splitlines() if not line.lstrip().startswith("#") for word in line.split()]
-    return list(dict.fromkeys(words))  # the same text twice is one request
+    return [Work(raw, found, [out], found.link.item_id if found else None)
+            for raw in dict.fromkeys(words)  # the same text twice is one request
+            for found in [platforms.parse(raw)]]
+
+
+def works_from_records(records: list[Record], platforms: Platforms, out: Path, skipped: list[str], *,
+                       grouped: bool) -> tuple[list[Work], int]:
+    """One work per item (whatever field its id came from, whatever its link's form), in every folder its
+    records name; records with nothing usable go to `skipped`. Also the number of duplicate records."""
+    works: dict[str, Work] = {}
+    unkeyed: list[Work] = []
+    duplicates = 0
+    for record in records:
+        found = next((found for url in record.urls if (found := platforms.parse(url)) is not None), None)
+        if found is None and record.item_id is not None and record.item_id.isdigit():  # a bare TikTok id
+            found = platforms.parse(platforms.item_url(Platform.TIKTOK, record.item_id))
+        if found is None:
+            skipped.append(f"{record.label}: no TikTok or Instagram link or id")
+            continue
+        media_url = next((url for url in record.urls if platforms.parse(url) is None
+                          and platforms.client(found.platform).links.is_media_host(host_of(url))), None)
+        folder = out / (safe_folder(record.group) if record.group else UNGROUPED) if grouped else out
+        work = Work(record.label, found, [folder], found.link.item_id or record.item_id, media_url)
+        if work.key is None:
+            unkeyed.append(work)  # a short link: its id shows when it is followed (the fetcher de-duplicates)
+        elif (first := works.get(work.key)) is not None:
+            duplicates += 1
+            first.folders += [folder] if folder not in first.folders else []
+            first.media_url = first.media_url or media_url
+        else:
+            works[work.key] = work
+    return [*works.values(), *unkeyed], duplicates
 
 
 async def run_fetch(args: argparse.Namespace, platforms: Platforms, encoding: Encoding | None = None) -> int:
-    """Fetch every link with the client of its platform; print a line per item and a summary.
+    """Fetch every item with the client of its platform; a progress bar (or a line per item) and a summary.
     Non-zero when anything failed. The clients are closed at the end."""
     if args.from_file is not None and str(args.from_file) != "-" and not args.from_file.is_file():
         print(f"--from: file {str(args.from_file)!r} does not exist", file=sys.stderr)
         return 2
-    sources = _read_sources(args.urls, args.from_file)
-    if not sources:
-        print("nothing to fetch: give links as arguments or with --from FILE", file=sys.stderr)
+    skipped: list[str] = []
+    duplicates = 0
+    if args.from_file is not None and str(args.from_file) != "-" and is_export(args.from_file):
+        try:
+            records, skipped = read_export(args.from_file, Fields(args.id_field, args.url_field, args.group_by or None),
+                                           group_by=args.group_by is not None)
+        except (ExportError, UnicodeDecodeError) as exc:
+            print(f"--from: {args.from_file} is not a JSON export: {exc}", file=sys.stderr)
+            return 2
+        works, duplicates = works_from_records(records, platforms, args.out, skipped,
+                                               grouped=args.group_by is not None)
+    else:
+        works = works_from_links(args.urls, args.from_file, platforms, args.out)
+    if not works:
+        print("nothing to fetch: give links as arguments or with --from FILE" if not skipped
+              else f"nothing to fetch: all {len(skipped)} records were skipped", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    fetcher = Fetcher(args.out, args.concurrency, len(sources), encoding=encoding,
-                      slideshow_video=args.slideshow_video, audio=args.audio)
+    progress = Progress(len(works), verbose=bool(args.verbose))
+    state = FetchState(args.out)
+    fetcher = Fetcher(args.out, args.concurrency, state, progress.report, encoding, args.slideshow_video, args.audio)
     try:
-        outcomes = await asyncio.gather(*(fetcher.fetch(raw, platforms.parse(raw), platforms) for raw in sources))
+        await asyncio.gather(*(fetcher.fetch(work, platforms) for work in works))
+    except asyncio.CancelledError:  # Ctrl-C: what finished is written down; the rest is for the next run
+        progress.close()
+        print(summary(progress.outcomes, duplicates, skipped, stopped=len(works) - len(progress.outcomes)))
+        raise
     finally:
+        state.close()
         await platforms.close()
+    progress.close()
     if args.verbose:
         print("\nproxies:", *platforms.proxy_reports(), sep="\n  ")
-    return _summarize(outcomes)
+    print(summary(progress.outcomes, duplicates, skipped))
+    return 1 if any(outcome.status == FAILED for outcome in progress.outcomes) else 0
 
 
-def _summarize(outcomes: list[Outcome]) -> int:
+class Progress:
+    """A bar on a terminal (failures, and with -v every item, printed above it); a line per item otherwise."""
+
+    def __init__(self, total: int, *, verbose: bool) -> None:
+        self.outcomes: list[Outcome] = []
+        self._total = total
+        self._verbose = verbose
+        self._bar = tqdm(total=total, unit="item", dynamic_ncols=True) if sys.stderr.isatty() else None
+
+    def report(self, outcome: Outcome, started: float) -> None:
+        self.outcomes.append(outcome)
+        line = (f"[{len(self.outcomes)}/{self._total}] {outcome.status:<13} {outcome.item_id or '-':<20} "
+                f"{outcome.source}{'  ' + outcome.detail if outcome.detail else ''}  "
+                f"({time.monotonic() - started:.1f} s)")
+        if self._bar is None:
+            print(line, flush=True)
+            return
+        if self._verbose or outcome.status == FAILED:
+            self._bar.write(line)
+        self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def summary(outcomes: list[Outcome], duplicates: int, skipped: list[str], *, stopped: int = 0) -> str:
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in (OK, EXISTS, DUPLICATE, FAILED)}
-    print(f"\n{counts[OK]} ok, {counts[EXISTS]} already there, {counts[DUPLICATE]} duplicates, {counts[FAILED]} failed")
-    for outcome in outcomes:
-        if outcome.status == FAILED:
-            print(f"  failed: {outcome.source}: {outcome.detail}")
-    return 1 if counts[FAILED] else 0
-
+    lines = [f"\n{counts[OK]} ok, {counts[EXISTS]} already there, {counts[DUPLICATE] + duplicates} duplicates, "
+             f"{counts[FAILED]} failed" + (f", {len(skipped)} records skipped" if skipped else "")
+             + (f"; stopped with {stopped} not done (run again to do them)" if stopped else "")]
+    lines += [f"  failed: {o.source}: {o.detail}" for o in outcomes if o.status == FAILED]
+    lines += [f"  skipped: {line}" for line in skipped]
+    return "\n".join(lines)

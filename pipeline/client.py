@@ -124,6 +124,17 @@ class MediaClient(ABC):
 
     # Stage 3 --------------------------------------------------------------------------------------
 
+    async def download_direct(self, media: MediaRequest, destination: Path, session: ProxySession) -> int:
+        """One attempt at a media URL from outside (a scraper's export): allow-listed hop by hop like every
+        download, through the request's proxy, not retried and not held against the proxy (a refusal is about
+        the URL: signed addresses expire). Its size."""
+        await session.prepare(media=True)
+        try:
+            return await self._cdn.download(media, destination, proxy=session.media_proxy, max_bytes=None,
+                                            allowed=self.links.is_media_host)
+        finally:
+            session.abandon()
+
     async def download(
         self, media: MediaRequest, destination: Path, session: ProxySession, *, max_bytes: int | None = None,
     ) -> DownloadedFile:

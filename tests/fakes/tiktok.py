@@ -184,6 +184,18 @@ class FakeTikTok(RecordedTraffic, BackgroundServer):
             self._items[item_id] = _Item(user, "video", _detail(item))
         return f"{WEBPAGE}/@{user}/video/{item_id}"
 
+    def export_url(self, post: Post, *, expired: bool = False) -> str:
+        """The post's video as a scraper's export carries it: a signed address that works without the page's
+        cookies until its x-expires (an hour from now; an hour ago when `expired`, which the CDN refuses)."""
+        parts = urllib.parse.urlsplit(post.video_urls[0])
+        with self._lock:
+            data = self._media[parts.hostname, parts.path].data
+        query = {"x-expires": str(int(time.time()) + (-3600 if expired else 3600)), "signature": secrets.token_hex(16),
+                 "mime_type": "video_mp4"}
+        path = f"/video/tos/useast2a/tos-useast2a-ve-0068c001/{secrets.token_hex(16)}/"
+        with self._lock:
+            return self._publish(data, "video/mp4", VIDEO_HOSTS[0], path, query, needs_session=False)
+
     def add_short_link(self, code: str, target_url: str, host: str = "vm.tiktok.com") -> str:
         """A short link answering 301 to target_url (any URL, so chains and off-site redirects work)."""
         if host not in SHORT_LINK_HOSTS | {"www.tiktok.com"}:
@@ -423,7 +435,8 @@ class FakeTikTok(RecordedTraffic, BackgroundServer):
         item = self._media.get((hit.host, hit.path))
         if item is None:
             return web.Response(status=404, text="Not Found")
-        if urllib.parse.parse_qs(hit.query) != item.query:
+        expires = item.query.get("x-expires", [""])[0]
+        if urllib.parse.parse_qs(hit.query) != item.query or (expires.isdigit() and int(expires) < time.time()):
             return web.Response(status=403, text="Forbidden: bad or expired signature")
         if item.needs_session and not self._has_session(request):
             return web.Response(status=403, text="Forbidden")
