@@ -187,7 +187,7 @@ class FakeTikTok(RecordedTraffic, BackgroundServer):
     def export_url(self, post: Post, *, expired: bool = False) -> str:
         """The post's video as a scraper's export carries it: a signed address that works without the page's
         cookies until its x-expires (an hour from now; an hour ago when `expired`, which the CDN refuses)."""
-        parts = urllib.parse.urlsplit(post.video_urls[0])
+        parts = urllib.parse.urlsplit(post.item["video"]["playAddr"])  # what scrapers record: the played format
         with self._lock:
             data = self._media[parts.hostname, parts.path].data
         query = {"x-expires": str(int(time.time()) + (-3600 if expired else 3600)), "signature": secrets.token_hex(16),
