@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from benchmarks.scenarios import (
     HIT_CPU_LIMIT,
+    INGEST_GROWTH_LIMIT,
+    INGEST_RATIO_LIMIT,
     LATENCY_RATIO_LIMIT,
     MB,
     MEMORY_GROWTH_LIMIT,
@@ -74,7 +76,7 @@ def _target(scenario: str, target: str, measured: str, passed: bool | None) -> d
 
 def errors(result: dict) -> int:
     """Requests of a scenario that were not delivered (and, for the render scenario, renders that failed)."""
-    if result.get("kind") in ("render", "guest"):
+    if result.get("kind") in ("render", "guest", "ingest"):
         return result["errors"]
     return sum(result["phases"][phase]["errors"] for phase in ("miss", "hit"))
 
@@ -88,6 +90,9 @@ def evaluate(results: dict[str, dict]) -> list[dict]:
             continue
         if result.get("kind") == "guest":
             rows += evaluate_guest(name, result)
+            continue
+        if result.get("kind") == "ingest":
+            rows += evaluate_ingest(name, result)
             continue
         miss, hit = result["phases"]["miss"], result["phases"]["hit"]
         ok = miss["errors"] == 0 and hit["errors"] == 0 and result["bot"]["tracebacks_in_log"] == 0
@@ -137,6 +142,31 @@ def evaluate_guest(name: str, result: dict) -> list[dict]:
                 f"{_ms(miss['answer_s']['p50'])} / {_ms(hit['answer_s']['p50'])} ms", None),
         _target(name, "video shown p50, new / cached item",
                 f"{_ms(miss['media_s']['p50'])} / {_ms(hit['media_s']['p50'])} ms", None),
+    ]
+
+
+def evaluate_ingest(name: str, result: dict) -> list[dict]:
+    """Bulk ingestion: everything fetchable fetched, throughput against the plain streamer, memory, resuming."""
+    whole, same, plain, resume = (result[key] for key in ("product_whole", "product_same_items", "plain_streamer",
+                                                           "resume"))
+    fetchable = result["export"]["unique"] - result["export"]["dead"]
+    ratio, growth = result["items_per_s_ratio"], whole["rss_growth_bytes"]
+    second = resume["second_run"]
+    return [
+        _target(name, "every fetchable item fetched once, the dead ones failed, no traceback",
+                f"{whole.get('ok')}/{fetchable} ok, {whole.get('duplicates')} duplicates, "
+                f"{whole.get('failed')} failed, {result['errors']} errors",
+                result["errors"] == 0 and whole.get("failed") == result["export"]["dead"]),
+        _target(name, f"items/s >= {INGEST_RATIO_LIMIT:g} x the plain streamer (same items, after start-up)",
+                f"{_fmt(same['items_per_s_after_start'], '.1f')} / {_fmt(plain['items_per_s'], '.1f')} = "
+                f"{_fmt(ratio, '.2f')}x", None if ratio is None else ratio >= INGEST_RATIO_LIMIT),
+        _target(name, f"peak RSS growth < {INGEST_GROWTH_LIMIT / MB:g} MB", f"{growth / MB:.1f} MB",
+                growth < INGEST_GROWTH_LIMIT),
+        _target(name, "a run killed halfway, run again, fetches only the rest",
+                f"killed after {resume['killed_after_done']}; then {second.get('already_there')} already there, "
+                f"{resume['fetched_in_second_run']} fetched of {resume['still_to_do']} left",
+                resume["first_run"]["killed"] and second.get("already_there") == resume["killed_after_done"]
+                and resume["fetched_in_second_run"] == resume["still_to_do"]),
     ]
 
 
@@ -318,6 +348,32 @@ def guest_table(results: dict[str, dict]) -> str:
         row(f"video shown p50 / p95, {what} (ms)", lambda r, part=part: f"{_ms(part(r)['media_s']['p50'])} / "
             f"{_ms(part(r)['media_s']['p95'])}")
     return _grid(["guest", *results], [[label, *values] for label, values in rows])
+
+
+def ingest_table(results: dict[str, dict]) -> str:
+    """The ingest scenario's figures: one column per ingest scenario."""
+    rows, row = _row_collector(results)
+    row("records / unique / dead / expired URLs", lambda r: "{records} / {unique} / {dead} / {expired}".format(
+        **r["export"]))
+    row("plain streamer, valid URLs: ok, items/s", lambda r: f"{r['plain_streamer']['ok']}, "
+        f"{_fmt(r['plain_streamer']['items_per_s'], '.1f')}")
+    row("plain streamer, whole export: ok / failed", lambda r: f"{r['plain_streamer_whole_export']['ok']} / "
+        f"{r['plain_streamer_whole_export']['failed']}")
+    row("fetch start-up (s)", lambda r: _fmt(r["product_startup_s"], ".2f"))
+    same = lambda r: r["product_same_items"]  # noqa: E731
+    row("fetch, valid URLs: items/s (after start-up)", lambda r: f"{_fmt(same(r)['items_per_s'], '.1f')} "
+        f"({_fmt(same(r)['items_per_s_after_start'], '.1f')})")
+    row("  / plain streamer", lambda r: _fmt(r["items_per_s_ratio"], ".2f"))
+    whole = lambda r: r["product_whole"]  # noqa: E731
+    row("fetch, whole export: ok / duplicates / failed", lambda r: f"{whole(r).get('ok')} / "
+        f"{whole(r).get('duplicates')} / {whole(r).get('failed')}")
+    row("fetch, whole export: wall (s), items/s", lambda r: f"{_fmt(whole(r)['wall_s'], '.1f')}, "
+        f"{_fmt(whole(r)['items_per_s'], '.1f')}")
+    row("fetch, whole export: peak RSS growth (MB)", lambda r: _mb(whole(r)["rss_growth_bytes"]))
+    row("fetch, whole export: CPU (s)", lambda r: _fmt(whole(r)["cpu_s"], ".1f"))
+    row("resume: done at the kill / fetched after", lambda r: f"{r['resume']['killed_after_done']} / "
+        f"{r['resume']['fetched_in_second_run']} of {r['resume']['still_to_do']}")
+    return _grid(["ingest", *results], [[label, *values] for label, values in rows])
 
 
 def targets_table(rows: list[dict]) -> str:

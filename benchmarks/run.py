@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks import guest, render, report
+from benchmarks import guest, ingest, render, report
 from benchmarks.harness import Library, Options, ScenarioRun, Session, photo
 from benchmarks.scenarios import DEFAULT_SCENARIOS, MB, SCENARIOS, Link, Network, Scenario, override
 from tests.fakes import media
@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     change.add_argument("--sound-seconds", type=float, help="render: the sound's length")
     change.add_argument("--runs", type=int, help="render: standalone runs of the product and of ffmpeg (medians)")
     change.add_argument("--hits", type=int, help="render: cache hits measured while idle")
+    change.add_argument("--records", type=int, help="ingest: records in the export")
     change.add_argument("--item-links", action="store_true",
                         help="send full item links instead of vm.tiktok.com short links (no resolve request)")
     change.add_argument("--latency-ms", type=float, help="latency added per request on pages, CDN and Telegram")
@@ -109,6 +110,7 @@ def scenarios_from(args: argparse.Namespace) -> list[Scenario]:
             network=network if network != scenario.network else None,
             **({"picture_size": args.picture_size, "sound_seconds": args.sound_seconds, "runs": args.runs,
                 "hits": args.hits} if scenario.kind == "render" else {}),
+            **({"records": args.records} if scenario.kind == "ingest" else {}),
         ))
     for scenario in chosen:
         if scenario.users < 1 or scenario.links < 1 or scenario.slideshow_images < 1:
@@ -145,7 +147,7 @@ async def run_all(scenarios: list[Scenario], options: Options, *, one_process: b
     figures of a later scenario then start from what the earlier ones left)."""
     results = {}
     images: list[bytes] = []
-    shared = [scenario for scenario in scenarios if scenario.kind not in ("render", "guest")]
+    shared = [scenario for scenario in scenarios if scenario.kind not in ("render", "guest", "ingest")]
     if one_process and shared:
         async with Session(shared, options, "bench") as session:
             for index, scenario in enumerate(shared):
@@ -157,6 +159,8 @@ async def run_all(scenarios: list[Scenario], options: Options, *, one_process: b
             results[scenario.name] = await render.run(scenario, options)
         elif scenario.kind == "guest":  # its own steps and its own bot process, always
             results[scenario.name] = await guest.run(scenario, options, library_for(scenario, images))
+        elif scenario.kind == "ingest":  # no bot: the fetch command and the plain streamer
+            results[scenario.name] = await asyncio.to_thread(ingest.run, scenario)
         elif not one_process:
             async with Session([scenario], options, scenario.name) as session:
                 results[scenario.name] = await _run_one(session, scenario, images, warmup=True)
@@ -213,9 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, result in results.items():
         print(f"{name}: {result['description']}")
     print()
-    deliveries = {name: result for name, result in results.items() if result.get("kind") not in ("render", "guest")}
+    deliveries = {name: result for name, result in results.items()
+                  if result.get("kind") not in ("render", "guest", "ingest")}
     renders = {name: result for name, result in results.items() if result.get("kind") == "render"}
     guests = {name: result for name, result in results.items() if result.get("kind") == "guest"}
+    ingests = {name: result for name, result in results.items() if result.get("kind") == "ingest"}
     if deliveries:
         print(report.figures_table(deliveries))
         print()
@@ -226,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
     if guests:
         print(report.guest_table(guests))
+        print()
+    if ingests:
+        print(report.ingest_table(ingests))
         print()
     print(report.targets_table(targets))
     print(f"\n{len(targets)} checks: {document['summary']['targets_passed']} passed, "

@@ -49,7 +49,7 @@ class Scenario:
 
     name: str
     description: str
-    kind: str = "video"  # "video", "slideshow", "render" or "guest" (benchmarks/render.py, guest.py: their own phases)
+    kind: str = "video"  # "video", "slideshow", or one with its own steps: "render", "guest", "ingest" (their modules)
     users: int = 20  # render: users rendering at once while others' cache hits are measured
     links: int = 1
     video_bytes: int = 20 * MB
@@ -61,12 +61,16 @@ class Scenario:
     sound_seconds: float = 30.0
     runs: int = 3  # standalone renders of the product and of the ffmpeg baseline (medians)
     hits: int = 20  # cache hits measured while idle; during the renders as many as fit
+    records: int = 1000  # ingest: records in the export (users: the concurrency of both fetchers)
 
     @property
     def requests(self) -> int:
         return self.users * self.links
 
     def as_json(self) -> dict:
+        if self.kind == "ingest":
+            return {"kind": self.kind, "records": self.records, "concurrency": self.users,
+                    "video_bytes": self.video_bytes, "network": self.network.as_json()}
         if self.kind == "render":
             return {"kind": self.kind, "renders_at_once": self.users, "pictures": self.slideshow_images,
                     "picture_size": list(self.picture_size), "sound_seconds": self.sound_seconds,
@@ -96,6 +100,9 @@ SCENARIOS: dict[str, Scenario] = {
         # 8 x 2 new items stay under the 20 messages a minute Telegram allows in one chat: the storage channel
         Scenario("guest", "8 users x 2 links by guest query (@bot link in a chat the bot is not in), 0.5 MB videos, "
                  "50 ms + 20 MB/s everywhere", kind="guest", users=8, links=2, video_bytes=MB // 2, network=SHAPED),
+        Scenario("ingest", "fetch --from a 1000-record export (10% duplicates, 5% dead, a third of the URLs expired), "
+                 "0.2 MB videos, 8 at once, 50 ms + 20 MB/s on pages and CDN; against a plain bounded streamer",
+                 kind="ingest", users=8, records=1000, video_bytes=200_000, network=SHAPED),
         Scenario("render", "a 10-picture 1080x1440 slideshow with a 30 s sound as one video: the product's render "
                  "and the ffmpeg command line, 3 runs each; cache hits while 3 users' renders run, no shaping",
                  kind="render", users=3, slideshow_images=10),
@@ -119,6 +126,10 @@ def describe(scenario: Scenario) -> str:
         return (f"a {scenario.slideshow_images}-picture {width}x{height} slideshow with a {scenario.sound_seconds:g} s "
                 f"sound as one video: the product's render and the ffmpeg command line, {scenario.runs} run(s) each; "
                 f"cache hits while {scenario.users} users' renders run, {describe_network(scenario.network)}")
+    if scenario.kind == "ingest":
+        return (f"fetch --from a {scenario.records}-record export (10% duplicates, 5% dead, a third of the URLs "
+                f"expired), {scenario.video_bytes / MB:g} MB videos, {scenario.users} at once, "
+                f"{describe_network(scenario.network)}; against a plain bounded streamer")
     what = (f"{scenario.video_bytes / MB:g} MB videos" if scenario.kind == "video"
             else f"{scenario.slideshow_images}-image slideshows")
     return f"{scenario.users} users x {scenario.links} link(s), {what}, {describe_network(scenario.network)}"
@@ -144,3 +155,5 @@ HIT_CPU_LIMIT = 0.005  # CPU seconds per cache hit
 RENDER_TIME_RATIO_LIMIT = 1.3  # the product's render time over the ffmpeg command line's, same plan
 RENDER_GROWTH_LIMIT = 150 * MB  # peak RSS of the rendering process over its RSS right before the render
 RENDER_HIT_RATIO_LIMIT = 2.0  # p50 of a cache hit during renders over its idle p50
+INGEST_RATIO_LIMIT = 0.9  # the product's items/s over the plain streamer's, on the items both can do
+INGEST_GROWTH_LIMIT = 100 * MB  # peak RSS of fetch's process tree over its RSS once started

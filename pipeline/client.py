@@ -17,7 +17,7 @@ from cachetools import TTLCache
 from data import Platform
 from data.config import PipelineSettings
 from pipeline.cdn import CdnClient, MediaStream
-from pipeline.errors import InvalidLinkError, TooLargeError, TooLongError
+from pipeline.errors import InvalidLinkError, MediaError, ProxyUnreachableError, TooLargeError, TooLongError
 from pipeline.extractor import YtDlpExtractor
 from pipeline.formats import rank_formats
 from pipeline.http import HttpClient
@@ -32,7 +32,7 @@ from pipeline.models import (
     Video,
     VideoFormat,
 )
-from pipeline.proxies import ProxyManager, ProxySession
+from pipeline.proxies import Outcome, ProxyManager, ProxySession
 from pipeline.stages import run_stage
 from pipeline.urls import media_suffix, short_url
 from pipeline.watch import StageWatch
@@ -130,10 +130,19 @@ class MediaClient(ABC):
         the URL: signed addresses expire). Its size."""
         await session.prepare(media=True)
         try:
-            return await self._cdn.download(media, destination, proxy=session.media_proxy, max_bytes=None,
+            size = await self._cdn.download(media, destination, proxy=session.media_proxy, max_bytes=None,
                                             allowed=self.links.is_media_host)
-        finally:
+        except ProxyUnreachableError:
+            session.report(Outcome.UNREACHABLE, media=True)
+            raise
+        except MediaError:
+            session.report(Outcome.REACHED, media=True)  # the proxy did its part; the CDN refused the URL
+            raise
+        except BaseException:
             session.abandon()
+            raise
+        session.report(Outcome.REACHED, media=True)
+        return size
 
     async def download(
         self, media: MediaRequest, destination: Path, session: ProxySession, *, max_bytes: int | None = None,

@@ -116,3 +116,24 @@ def test_bench_guest_with_tiny_numbers(tmp_path, capsys) -> None:
     for phase in (miss, hit):
         assert 0 < phase["answer_s"]["p50"] <= phase["media_s"]["p50"]
     assert "| guest" in printed and "guest answer p50, new / cached item" in printed
+
+
+def test_bench_ingest_with_tiny_numbers(tmp_path, capsys) -> None:
+    """A 40-record export through fetch and through the plain streamer, a kill halfway and a second run."""
+    out = tmp_path / "bench.json"
+    code = main(["--scenario", "ingest", "--records", "40", "--users", "4", "--latency-ms", "20",
+                 "--bandwidth-mb-s", "0", "--out", str(out)])
+    printed = capsys.readouterr().out
+    ingest = json.loads(out.read_text())["scenarios"]["ingest"]
+    assert code == 0, printed
+    assert ingest["export"] == {"records": 40, "unique": 36, "dead": 2, "expired": ingest["export"]["expired"],
+                                "valid_urls": 34 - ingest["export"]["expired"]}
+    whole, resume = ingest["product_whole"], ingest["resume"]
+    assert (whole["ok"], whole["duplicates"], whole["failed"], whole["tracebacks"]) == (34, 4, 2, 0)
+    assert ingest["plain_streamer"]["ok"] == ingest["export"]["valid_urls"]
+    assert resume["first_run"]["killed"] and resume["fetched_in_second_run"] == resume["still_to_do"]
+    assert ingest["product_same_items"]["ok"] == ingest["export"]["valid_urls"]
+    rows = {row["target"]: row["result"] for row in json.loads(out.read_text())["targets"]}
+    assert rows["every fetchable item fetched once, the dead ones failed, no traceback"] == "PASS"
+    assert rows["a run killed halfway, run again, fetches only the rest"] == "PASS"
+    assert "| ingest" in printed
