@@ -136,7 +136,8 @@ class Fetcher:
         finally:
             shutil.rmtree(partial, ignore_errors=True)
         self.state.finished(self._key(work), final)
-        return Outcome(work.source, OK, item.item_id, f"{detail} -> {final}")
+        way = " by its id (its URL did not serve)" if work.media_url else ""
+        return Outcome(work.source, OK, item.item_id, f"{detail}{way} -> {final}")
 
     def _settled(self, work: Work) -> Outcome | None:
         """Already fetched by this run (a duplicate) or an earlier one (already there): linked into this
