@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group-by", nargs="?", const="", default=None, metavar="FIELD",
                         help="export: one folder per value of FIELD (a dotted path; without FIELD the export's "
                              "query field: query_context, searchQuery...)")
+    parser.add_argument("--group-field", dest="group_by", metavar="PATH", help="the same as --group-by PATH")
     parser.add_argument("--id-field", metavar="PATH", help="export: the item id's dotted path (default: found)")
     parser.add_argument("--url-field", metavar="PATH", help="export: the link's or media URL's dotted path")
     parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="items fetched at once (default 4)")
@@ -62,15 +63,18 @@ def works_from_records(records: list[Record], platforms: Platforms, out: Path, s
     duplicates = 0
     for record in records:
         found = next((found for url in record.urls if (found := platforms.parse(url)) is not None), None)
-        if found is None and record.item_id is not None and record.item_id.isdigit():  # a bare TikTok id
-            found = platforms.parse(platforms.item_url(Platform.TIKTOK, record.item_id))
+        tiktok_id = tiktok_id_of(platforms, record.item_id)
+        if found is None and tiktok_id is not None:  # a bare id: TikTok's (Instagram's need their link)
+            found = platforms.parse(platforms.item_url(Platform.TIKTOK, tiktok_id))
         if found is None:
             skipped.append(f"{record.label}: no TikTok or Instagram link or id")
             continue
-        media_url = next((url for url in record.urls if platforms.parse(url) is None
-                          and platforms.client(found.platform).links.is_media_host(host_of(url))), None)
+        links = platforms.client(found.platform).links
+        media_url = next((url for url in record.urls if not links.is_page_host(host := host_of(url))
+                          and links.is_media_host(host)), None)
         folder = out / (safe_folder(record.group) if record.group else UNGROUPED) if grouped else out
-        work = Work(record.label, found, [folder], found.link.item_id or record.item_id, media_url)
+        own_id = tiktok_id if found.platform is Platform.TIKTOK else None  # ids name files: only checked ones
+        work = Work(record.label, found, [folder], found.link.item_id or own_id, media_url)
         if work.key is None:
             unkeyed.append(work)  # a short link: its id shows when it is followed (the fetcher de-duplicates)
         elif (first := works.get(work.key)) is not None:
@@ -82,6 +86,15 @@ def works_from_records(records: list[Record], platforms: Platforms, out: Path, s
     return [*works.values(), *unkeyed], duplicates
 
 
+def tiktok_id_of(platforms: Platforms, candidate: str | None) -> str | None:
+    """The candidate if it is a TikTok item id (its item link parses back to it), else None: a record's id
+    becomes a file name, so nothing else ("../x", "a/b") may pass."""
+    if candidate is None or not candidate.isascii() or not candidate.isdecimal():
+        return None
+    found = platforms.parse(platforms.item_url(Platform.TIKTOK, candidate))
+    return candidate if found is not None and found.link.item_id == candidate else None
+
+
 async def run_fetch(args: argparse.Namespace, platforms: Platforms, encoding: Encoding | None = None) -> int:
     """Fetch every item with the client of its platform; a progress bar (or a line per item) and a summary.
     Non-zero when anything failed. The clients are closed at the end."""
@@ -90,7 +103,11 @@ async def run_fetch(args: argparse.Namespace, platforms: Platforms, encoding: En
         return 2
     skipped: list[str] = []
     duplicates = 0
-    if args.from_file is not None and str(args.from_file) != "-" and is_export(args.from_file):
+    export = args.from_file is not None and str(args.from_file) != "-" and is_export(args.from_file)
+    if not export and (args.group_by is not None or args.id_field or args.url_field):
+        print("--group-by, --id-field and --url-field apply to a JSON export given with --from", file=sys.stderr)
+        return 2
+    if export:
         try:
             records, skipped = read_export(args.from_file, Fields(args.id_field, args.url_field, args.group_by or None),
                                            group_by=args.group_by is not None)
@@ -99,6 +116,7 @@ async def run_fetch(args: argparse.Namespace, platforms: Platforms, encoding: En
             return 2
         works, duplicates = works_from_records(records, platforms, args.out, skipped,
                                                grouped=args.group_by is not None)
+        works += works_from_links(args.urls, None, platforms, args.out)  # links given beside the export
     else:
         works = works_from_links(args.urls, args.from_file, platforms, args.out)
     if not works:

@@ -56,8 +56,8 @@ def is_export(path: Path) -> bool:
     if path.suffix.lower() in (".json", ".jsonl", ".ndjson"):
         return True
     with path.open("rb") as file:
-        start = file.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    return start[:1] in (b"[", b"{")
+        start = file.read(256).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return start[:1] == b"{" or (start[:1] == b"[" and start[1:].lstrip()[:1] in (b"{", b"]"))  # not "[a](link)"
 
 
 def read_export(path: Path, fields: Fields, *, group_by: bool) -> tuple[list[Record], list[str]]:
@@ -112,6 +112,8 @@ def _raw_records(path: Path) -> Iterator[Any]:
     except json.JSONDecodeError:
         yield from _json_lines(text)
         return
+    except (ValueError, RecursionError) as exc:  # a number too long to read, nesting too deep
+        raise ExportError(f"unreadable JSON: {type(exc).__name__}") from None
     if isinstance(document, dict):
         document = next((document[key] for key in LIST_KEYS if isinstance(document.get(key), list)), [document])
     if not isinstance(document, list):
@@ -126,7 +128,7 @@ def _json_lines(text: str) -> Iterator[Any]:
     for number, line in lines:
         try:
             yield json.loads(line)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:
             if number == lines[0][0]:
                 raise ExportError(f"neither JSON nor JSON Lines: {exc}") from None
             yield f"line {number} is not JSON"  # reported as a record that is not an object

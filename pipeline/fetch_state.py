@@ -16,9 +16,11 @@ class FetchState:
         self._path = out / STATE_FILE
         self._out = out
         self._done: dict[str, Path] = {}
-        self.failed_before: dict[str, str] = {}
+        self._cut = False  # the last line was cut short by a crash: the next one starts on a line of its own
         if self._path.exists():
-            for line in self._path.read_text(encoding="utf-8").splitlines():
+            text = self._path.read_text(encoding="utf-8", errors="replace")
+            self._cut = bool(text) and not text.endswith("\n")
+            for line in text.splitlines():
                 self._apply(line)
         self._file: IO[str] | None = None
 
@@ -30,7 +32,6 @@ class FetchState:
     def finished(self, key: str, path: Path) -> None:
         self._write({"key": key, "status": "ok", "path": str(path.relative_to(self._out))})
         self._done[key] = path
-        self.failed_before.pop(key, None)
 
     def failed(self, key: str, detail: str) -> None:
         self._write({"key": key, "status": "failed", "detail": detail})
@@ -43,16 +44,23 @@ class FetchState:
     def _write(self, entry: dict[str, Any]) -> None:
         if self._file is None:
             self._file = self._path.open("a", encoding="utf-8")
+            if self._cut:
+                self._file.write("\n")
         self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._file.flush()  # in the OS's hands: survives the process being killed
 
     def _apply(self, line: str) -> None:
+        """An "ok" line names where the item is, inside OUT; anything else (a failure, a line cut short by a
+        crash, a path leading out of OUT) makes no item done."""
         try:
             entry = json.loads(line)
-            key, status = entry["key"], entry["status"]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            return  # a line cut short by a crash
-        if status == "ok":
-            self._done[key] = self._out / entry["path"]
-        else:
-            self.failed_before[key] = entry.get("detail", "")
+        except ValueError:
+            return
+        if not isinstance(entry, dict) or entry.get("status") != "ok":
+            return
+        key, path = entry.get("key"), entry.get("path")
+        if not isinstance(key, str) or not isinstance(path, str):
+            return
+        inside = Path(path)
+        if not inside.is_absolute() and ".." not in inside.parts:
+            self._done[key] = self._out / inside

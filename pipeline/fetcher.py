@@ -74,6 +74,7 @@ class Fetcher:
     audio: bool = False
     _limit: asyncio.Semaphore = field(init=False)
     _claimed: dict[str, Work] = field(init=False, default_factory=dict)
+    _placed: dict[str, Path] = field(init=False, default_factory=dict)  # where each item's files are now
 
     def __post_init__(self) -> None:
         self._limit = asyncio.Semaphore(max(1, self.concurrency))
@@ -145,11 +146,12 @@ class Fetcher:
         key = self._key(work)
         if (first := self._claimed.get(key)) is not None and first is not work:
             first.folders += [folder for folder in work.folders if folder not in first.folders]
-            if (path := self.state.done(key)) is not None:
+            if (path := self._placed.get(key)) is not None:
                 self._link_everywhere(first, path)
             return Outcome(work.source, DUPLICATE, work.item_id)
         self._claimed[key] = work
         if (path := self.state.done(key) or self._flat(work)) is not None:
+            self._placed[key] = path
             self._link_everywhere(work, path)
             return Outcome(work.source, EXISTS, work.item_id, str(path))
         return None
@@ -172,13 +174,23 @@ class Fetcher:
         partial.parent.mkdir(parents=True, exist_ok=True)
         try:
             size = await client.download_direct(MediaRequest(url), partial, client.session())
+            refusal = None if is_mp4(partial) else "it served no MP4 video"
         except MediaError as exc:
+            refusal = str(exc)
+        if refusal is not None:
             partial.unlink(missing_ok=True)
-            log.info("%s: its URL was refused (%s); resolving %s by its id", work.source, exc, item_id)
+            log.info("%s: its URL was refused (%s); resolving %s by its id", work.source, refusal, item_id)
             return None
+        sound = partial.with_suffix(".m4a")
+        try:
+            extras = await self._sound_of(partial, sound) if self.audio else ""
+            if sound.exists():
+                self._place(work, sound, work.folders[0] / f"{item_id}.m4a")
+        finally:
+            sound.unlink(missing_ok=True)
         final = self._place(work, partial, work.folders[0] / f"{item_id}.mp4")
         self.state.finished(self._key(work), final)
-        return Outcome(work.source, OK, item_id, f"video {size / 1e6:.1f} MB by its URL -> {final}")
+        return Outcome(work.source, OK, item_id, f"video {size / 1e6:.1f} MB{extras} by its URL -> {final}")
 
     def _key(self, work: Work) -> str:
         key = work.key
@@ -190,6 +202,8 @@ class Fetcher:
         """Move the finished file or folder into the first folder, then link it into the others."""
         target.parent.mkdir(parents=True, exist_ok=True)
         source.rename(target)
+        if target.suffix != ".m4a":
+            self._placed[self._key(work)] = target
         self._link_everywhere(work, target)
         return target
 
@@ -226,9 +240,16 @@ class Fetcher:
 
 def expired(url: str, now: float | None = None) -> bool:
     """A signed CDN URL past its expiry time (x-expires / expire, in Unix seconds)."""
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
-    stamps = [int(values[0]) for name in EXPIRY_PARAMETERS if (values := query.get(name)) and values[0].isdigit()]
+    query = {name.lower(): values for name, values in urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).items()}
+    stamps = [int(values[0]) for name in EXPIRY_PARAMETERS
+              if (values := query.get(name)) and values[0].isascii() and values[0].isdecimal()]
     return bool(stamps) and min(stamps) <= (time.time() if now is None else now)
+
+
+def is_mp4(path: Path) -> bool:
+    """An ISO media file: its first box is `ftyp` (a page or a picture behind a media URL is not)."""
+    with path.open("rb") as file:
+        return file.read(12)[4:8] == b"ftyp"
 
 
 def link_tree(source: Path, target: Path) -> None:

@@ -64,7 +64,7 @@ def test_an_export_lands_in_topic_folders_each_item_once_by_its_url_or_its_id(wo
         {"aweme_id": GONE, "query_context": "cats"},
     ]))
     out = tmp_path / "out"
-    result = fetch(world, "-v", "--from", str(export), "--group-by", "--out", str(out), "--concurrency", "2")
+    result = fetch(world, "-v", "--audio", "--from", str(export), "--group-by", "--out", str(out), "--concurrency", "2")
     assert result.returncode == 1, result.stdout + result.stderr  # the deleted post failed
     assert "3 ok, 0 already there, 2 duplicates, 1 failed, 1 records skipped" in result.stdout, result.stdout
     assert "skipped: record 6: no item id and no link" in result.stdout
@@ -72,6 +72,7 @@ def test_an_export_lands_in_topic_folders_each_item_once_by_its_url_or_its_id(wo
     for path in (out / "cats" / f"{V1}.mp4", out / "dogs" / f"{V2}.mp4", out / "cats_evil" / f"{V3}.mp4"):
         assert path.read_bytes() == media.sample("h264.mp4"), path
     assert (out / "dogs" / f"{V1}.mp4").samefile(out / "cats" / f"{V1}.mp4")  # linked, not fetched twice
+    assert (out / "cats" / f"{V1}.m4a").stat().st_size > 0  # --audio holds for an item fetched by its URL too
     assert sorted(p.name for p in out.iterdir()) == [STATE_FILE, "cats", "cats_evil", "dogs"]
     assert not list(out.rglob(".partial-*"))
     pages = [hit.path for hit in world.tiktok.requests if "/video/" in hit.path and hit.host == "www.tiktok.com"]
@@ -137,3 +138,24 @@ def asyncio_run(awaitable) -> object:
     import asyncio
 
     return asyncio.run(awaitable)
+
+
+def test_an_export_cannot_name_files_outside_out_nor_pass_a_page_or_a_picture_off_as_the_video(world, tmp_path) -> None:
+    v1, v2, v3 = (world.tiktok.add_video(item) for item in (V1, V2, V3))
+    short = world.tiktok.add_short_link("ZMexport2", v1.url)
+    picture = world.tiktok.add_slideshow("7312345678901230004").image_urls[0]
+    export = tmp_path / "export.jsonl"
+    records = [
+        {"aweme_id": "../../../pwned", "url": short, "videoUrl": world.tiktok.export_url(v1)},  # an id that is a path
+        {"id": V2, "url": f"https://www.tiktok.com/embed/v3/{V2}", "videoUrl": world.tiktok.export_url(v2)},
+        {"id": V3, "webVideoUrl": v3.url, "mediaUrls": [picture]},  # a picture where the video should be
+    ]
+    export.write_text("".join(json.dumps(record) + "\n" for record in records))
+    out = tmp_path / "deep" / "er" / "out"
+    result = fetch(world, "-v", "--from", str(export), "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not list(tmp_path.rglob("pwned*"))  # the short link was followed: the file has the item's own id
+    assert sorted(path.name for path in out.iterdir()) == [STATE_FILE, *(f"{item}.mp4" for item in (V1, V2, V3))]
+    for item in (V1, V2, V3):
+        assert (out / f"{item}.mp4").read_bytes() == media.sample("h264.mp4"), item
+    assert "served no MP4 video" in result.stdout + result.stderr  # V3's picture was refused, V3 resolved by id

@@ -81,3 +81,28 @@ def test_folder_names_are_one_safe_component(value: str, expected: str) -> None:
 def test_long_folder_names_are_cut_on_a_character_boundary() -> None:
     name = safe_folder("котики " * 40)
     assert len(name.encode()) <= 100 and name.startswith("котики") and "\ufffd" not in name
+
+
+def test_expiry_is_read_from_the_signed_url_and_odd_values_are_no_expiry() -> None:
+    from pipeline.fetcher import expired
+
+    assert expired("https://cdn.example/v?x-expires=1000", now=2000)
+    assert expired("https://cdn.example/v?X-Expires=1000&expire=99999", now=2000)  # the earliest counts
+    assert not expired("https://cdn.example/v?x-expires=3000", now=2000)
+    assert not expired("https://cdn.example/v?x-expires=%C2%B2", now=2000)  # "²" is a digit, not a number
+    assert not expired("https://cdn.example/v?sig=abc", now=2000)
+
+
+def test_a_state_line_cut_by_a_crash_costs_nothing_after_it(tmp_path) -> None:
+    from pipeline.fetch_state import STATE_FILE, FetchState
+
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    (tmp_path / "b.mp4").write_bytes(b"x")
+    (tmp_path / STATE_FILE).write_text('{"key": "t:a", "status": "ok", "path": "a.mp4"}\n'
+                                       '{"key": "t:x", "status": "ok", "path": "../../etc/passwd"}\n'
+                                       '{"key": "t:y", "status": "ok"}\n{"key": "t:b", "sta')
+    state = FetchState(tmp_path)
+    assert state.done("t:a") == tmp_path / "a.mp4" and state.done("t:x") is None and state.done("t:y") is None
+    state.finished("t:b", tmp_path / "b.mp4")
+    state.close()
+    assert FetchState(tmp_path).done("t:b") == tmp_path / "b.mp4"  # its line was not glued to the cut one
