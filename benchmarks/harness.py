@@ -387,11 +387,12 @@ class ScenarioRun:
         session, scenario = self.session, self.scenario
         publisher = session.publisher
         publisher.short_links = scenario.short_links
-        plan = {user: [self._publish() for _ in range(scenario.links)] for user in session.users(scenario.users)}
+        plan = {user: [self._publish(index) for index in range(scenario.links)]
+                for user in session.users(scenario.users)}
         warm: dict[int, list[Item]] = {}
         if warmup and self.options.warmup:
             warm = {user: [publisher.video(*_small_video())] for user in session.users(self.options.warmup)}
-            if scenario.kind == "slideshow":
+            if scenario.kind in ("slideshow", "mix"):
                 warm[session.users(1)[0]] = [publisher.slideshow(self.library.images)]
         session.shape(scenario)
 
@@ -424,8 +425,10 @@ class ScenarioRun:
             "phases": phases,
         }
 
-    def _publish(self) -> Item:
-        if self.scenario.kind == "slideshow":
+    def _publish(self, index: int) -> Item:
+        """The user's `index`-th post: a slideshow in slideshow scenarios, every third one in the mix."""
+        kind = self.scenario.kind
+        if kind == "slideshow" or (kind == "mix" and index % 3 == 2):
             return self.session.publisher.slideshow(self.library.images)
         return self.session.publisher.video(self.library.video, self.library.video_sha256)
 

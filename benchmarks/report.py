@@ -26,7 +26,8 @@ def lower_bound(scenario: Scenario, sizes: dict, image_sizes: list[int]) -> dict
     """The least time the shaped network allows for one delivery, in seconds, from the update to the
     completed send, with everything that can overlap overlapping:
 
-    video:     resolve + page + CDN latency + Telegram latency + max(size / CDN bandwidth, size / Telegram bandwidth)
+    video (and the mix, two videos to a slideshow: its median request is a video):
+               resolve + page + CDN latency + Telegram latency + max(size / CDN bandwidth, size / Telegram bandwidth)
     slideshow: resolve + page + CDN latency + largest image / CDN bandwidth
                + albums x Telegram latency + all images / Telegram bandwidth
 
@@ -38,7 +39,7 @@ def lower_bound(scenario: Scenario, sizes: dict, image_sizes: list[int]) -> dict
     resolve = net.page.latency + net.page.transfer(sizes.get("short_link") or 0) if scenario.short_links else 0.0
     page = net.page.latency + net.page.transfer(sizes.get("page") or 0)
     parts = {"resolve_s": resolve, "page_s": page}
-    if scenario.kind == "video":
+    if scenario.kind in ("video", "mix"):  # the mix's median request is a video
         size = scenario.video_bytes
         parts["cdn_latency_s"] = net.cdn.latency
         parts["telegram_latency_s"] = net.telegram.latency

@@ -118,18 +118,20 @@ def scenarios_from(args: argparse.Namespace) -> list[Scenario]:
         if scenario.kind == "render" and (scenario.runs < 1 or scenario.hits < 1 or scenario.sound_seconds <= 0
                                           or min(scenario.picture_size) < 2):
             raise SystemExit("render: runs and hits must be at least 1, the sound over 0 s, pictures 2x2 or more")
-        if scenario.kind == "video" and scenario.video_bytes < len(media.sample("h264.mp4")) + 8:
+        if scenario.kind in ("video", "mix") and scenario.video_bytes < len(media.sample("h264.mp4")) + 8:
             raise SystemExit(f"videos must be larger than the {len(media.sample('h264.mp4'))}-byte sample")
     return chosen
 
 
 def library_for(scenario: Scenario, images: list[bytes]) -> Library:
-    if scenario.kind == "slideshow":
+    if scenario.kind in ("slideshow", "mix"):
         while len(images) < scenario.slideshow_images:
             images.append(photo(len(images)))
-        return Library(images=images[:scenario.slideshow_images])
+    pictures = images[:scenario.slideshow_images] if scenario.kind in ("slideshow", "mix") else []
+    if scenario.kind == "slideshow":
+        return Library(images=pictures)
     video = media.mp4_of_size(scenario.video_bytes)
-    return Library(video=video, video_sha256=hashlib.sha256(video).hexdigest())
+    return Library(video=video, video_sha256=hashlib.sha256(video).hexdigest(), images=pictures)
 
 
 def machine() -> dict:
@@ -173,7 +175,7 @@ async def _run_one(session: Session, scenario: Scenario, images: list[bytes], *,
     library = library_for(scenario, images)
     result = await ScenarioRun(session, scenario, library).run(warmup=warmup)
     sizes = result["phases"]["miss"]["sizes"]
-    image_sizes = [len(image) for image in library.images] if scenario.kind == "slideshow" else []
+    image_sizes = [len(image) for image in library.images] if scenario.kind in ("slideshow", "mix") else []
     bound = report.lower_bound(scenario, sizes, image_sizes)
     miss, hit = result["phases"]["miss"], result["phases"]["hit"]
     print(f"[bench] {scenario.name}: {miss['delivered']}/{miss['requests']} delivered, "

@@ -49,7 +49,8 @@ class Scenario:
 
     name: str
     description: str
-    kind: str = "video"  # "video", "slideshow", or one with its own steps: "render", "guest", "ingest" (their modules)
+    kind: str = "video"  # "video", "slideshow", "mix" (every third link a slideshow), or one with its own steps:
+    # "render", "guest", "ingest" (their modules)
     users: int = 20  # render: users rendering at once while others' cache hits are measured
     links: int = 1
     video_bytes: int = 20 * MB
@@ -78,8 +79,8 @@ class Scenario:
                     "network": self.network.as_json()}
         return {
             "kind": self.kind, "users": self.users, "links_per_user": self.links,
-            "video_bytes": self.video_bytes if self.kind == "video" else None,
-            "slideshow_images": self.slideshow_images if self.kind == "slideshow" else None,
+            "video_bytes": self.video_bytes if self.kind in ("video", "mix") else None,
+            "slideshow_images": self.slideshow_images if self.kind in ("slideshow", "mix") else None,
             "short_links": self.short_links, "network": self.network.as_json(),
         }
 
@@ -89,6 +90,9 @@ SHAPED = Network(page=Link(0.05, 20 * MB), cdn=Link(0.05, 20 * MB), telegram=Lin
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
+        Scenario("mix", "10 users x 3 links (a 0.5 MB video, another, a 3-picture slideshow), 50 ms + 20 MB/s on "
+                 "pages, CDN and Telegram: the headline", kind="mix", users=10, links=3, video_bytes=MB // 2,
+                 slideshow_images=3, network=SHAPED),
         Scenario("memory", "20 users x 1 link, 40 MB videos, no shaping", video_bytes=40 * MB),
         Scenario("memory-baseline", "20 users x 1 link, 1 MB videos, no shaping", video_bytes=1 * MB),
         Scenario("latency", "20 users x 1 link, 20 MB videos, 50 ms + 20 MB/s on pages, CDN and Telegram",
@@ -130,8 +134,10 @@ def describe(scenario: Scenario) -> str:
         return (f"fetch --from a {scenario.records}-record export (10% duplicates, 5% dead, a third of the URLs "
                 f"expired), {scenario.video_bytes / MB:g} MB videos, {scenario.users} at once, "
                 f"{describe_network(scenario.network)}; against a plain bounded streamer")
-    what = (f"{scenario.video_bytes / MB:g} MB videos" if scenario.kind == "video"
-            else f"{scenario.slideshow_images}-image slideshows")
+    what = {"video": f"{scenario.video_bytes / MB:g} MB videos",
+            "mix": f"each a {scenario.video_bytes / MB:g} MB video, another, "
+                   f"a {scenario.slideshow_images}-image slideshow",
+            }.get(scenario.kind, f"{scenario.slideshow_images}-image slideshows")
     return f"{scenario.users} users x {scenario.links} link(s), {what}, {describe_network(scenario.network)}"
 
 
