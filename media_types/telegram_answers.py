@@ -16,12 +16,21 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from aiogram.types import File, Message, MessageId, ResultChatMemberUnion, SentGuestMessage, Update, User
 
 from data.metrics import IN_DOUBT, TELEGRAM_WAITS
 from media_types.outbound import FloodControl
 from media_types.uploads import connection_lost, never_reached_telegram, outage_delay, replayable
 
 log = logging.getLogger(__name__)
+
+# aiogram reads every answer as Response[T]; pydantic (2.13) keeps parametrized models only weakly, so a busy
+# bot built Response[Message] again and again, ~4 ms each (create_generic_submodel under check_response in the
+# cache-hit phase's profile). Held here for what the bot's calls return, each is built once.
+_RESPONSE_MODELS = (
+    Response[Message], Response[list[Message]], Response[bool], Response[Message | bool], Response[SentGuestMessage],
+    Response[list[Update]], Response[User], Response[File], Response[MessageId], Response[ResultChatMemberUnion],
+)
 
 REPLY_GONE = "message to be replied not found"
 NOT_MODIFIED = "message is not modified"
