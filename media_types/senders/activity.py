@@ -22,21 +22,34 @@ RENEW_EVERY = 5.0  # Telegram shows a status for 5 s or until the next message
 
 @contextlib.asynccontextmanager
 async def chat_action(bot: Bot, chat_id: int, action: ChatAction = ChatAction.UPLOAD_DOCUMENT) -> AsyncIterator[None]:
-    """Show `action` in the chat for as long as the block runs; never fails the block, never delays its end."""
+    """Show `action` in the chat for as long as the block runs; never fails the block, never delays its end.
+
+    The loop is told to stop and cancelled, and nobody waits for it: a status call in flight ends by itself.
+    A cancellation lost on its way (a timeout racing it inside an HTTP client turns it into a timeout error,
+    which the loop would shrug off) cannot keep it going: it looks at the stop flag on every turn."""
+    stop = asyncio.Event()
 
     async def renew() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 await bot.send_chat_action(chat_id, action)
             except TelegramAPIError as exc:
                 log.info("could not show %s in chat %s: %s", action.value, chat_id, exc.message)
             except Exception:  # a cosmetic call: whatever it raises, the delivery goes on
                 log.exception("showing %s in chat %s failed", action.value, chat_id)
-            await asyncio.sleep(RENEW_EVERY)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RENEW_EVERY)
 
     task = asyncio.create_task(renew())
     try:
         yield
     finally:
+        stop.set()
         task.cancel()
-        await asyncio.wait([task])  # a cancel of the block itself still goes through
+        task.add_done_callback(_collect)
+
+
+def _collect(task: asyncio.Task[None]) -> None:
+    """The loop's end, read so that nothing is reported as never retrieved."""
+    if not task.cancelled():
+        task.exception()
