@@ -6,7 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import os
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,29 @@ async def eventually(check: Callable[[], object], timeout: float = 10, what: str
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{what} not met within {timeout} s")
         await asyncio.sleep(interval)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_main(args: list[str], env: dict[str, str], log: Path, *, cwd: Path | None = None) -> subprocess.Popen:
+    """`python main.py ARGS` as a service manager runs it: a process group of its own, `env` as its whole
+    environment, its output into `log` (a file, never a pipe nobody reads until the end)."""
+    with log.open("w") as output:
+        return subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], cwd=cwd or log.parent, env=env,
+                                stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_main(process: subprocess.Popen, timeout: float = 30) -> int:
+    """SIGTERM to its process group, a SIGKILL if it is still there after `timeout`; its exit code."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
 
 
 def free_port() -> int:

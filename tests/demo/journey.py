@@ -7,9 +7,7 @@ import asyncio
 import contextlib
 import inspect
 import os
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -23,8 +21,8 @@ from tests.fakes import media
 from tests.fakes.telegram import Call, FakeTelegram
 from tests.fakes.tiktok import Music
 from tests.fakes.world import TikTokWorld
+from tests.harness import start_main, stop_main
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "777000111:demo-token"  # the fake Telegram's
 USER, GROUP, STORAGE = 4100, -1004100, -1004199
 SETTLE = 0.8  # seconds of quiet after a step's last expected call, for what follows it (buttons, notes)
@@ -72,22 +70,16 @@ def bot_process(telegram: FakeTelegram, world: TikTokWorld, log: Path) -> Iterat
     SIGTERM (as a service manager does) whatever happens."""
     ours = {name.upper() for name in Settings.model_fields}
     env = {key: value for key, value in os.environ.items() if key.upper() not in ours}
-    with tempfile.TemporaryDirectory(prefix="demo-bot-") as home, log.open("w") as output:
+    with tempfile.TemporaryDirectory(prefix="demo-bot-") as home:
         env |= {**world.env(), "BOT_TOKEN": TOKEN, "TG_SERVER": telegram.base_url,
                 "DB_URL": f"sqlite:///{Path(home) / 'bot.sqlite3'}", "STORAGE_CHANNEL_ID": str(STORAGE),
                 "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
-        process = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=home, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = start_main([], env, log, cwd=Path(home))
         try:
             yield process
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                stop_main(process)
 
 
 @dataclass

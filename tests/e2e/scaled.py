@@ -10,7 +10,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -24,9 +23,8 @@ from tests.fakes.outage import Outage
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.tiktok import Post
 from tests.fakes.world import ProxyConfig, TikTokWorld
-from tests.harness import eventually, free_port
+from tests.harness import eventually, free_port, start_main
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "4321:scale-out-process-token"
 SECRET = "balanced-hook-secret"
 PROXY_PASSWORD = "sc4le-pr0xy-pass"
@@ -34,13 +32,6 @@ CHATS = [7000 + n for n in range(20)]
 LINKS_PER_CHAT = 5
 ITEMS = 25  # 100 requests for 25 videos: each asked by four chats, often at the same moment
 PROCESSES = ("bot1", "bot2", "worker1", "worker2")
-
-
-def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("w") as output:
-        return subprocess.Popen([sys.executable, str(ROOT / "main.py"), *command], cwd=log.parent,
-                                env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
-                                start_new_session=True)
 
 
 def ports_of(process: subprocess.Popen) -> set[int]:
@@ -165,10 +156,11 @@ async def scaled_out(tmp_path: Path, redis_url: str, postgres_url: str, *, cutta
         logs = {name: tmp_path / f"{name}.log" for name in PROCESSES}
         where = ScaledOut(world, telegram, bot_api, balancer, common, logs, metrics_port, videos)
         where.processes = {
-            "bot1": start([], {**common, "WEBHOOK_PORT": str(bot_ports[0])}, logs["bot1"]),
-            "bot2": start([], {**common, "WEBHOOK_PORT": str(bot_ports[1])}, logs["bot2"]),
-            "worker1": start(["worker"], common, logs["worker1"]),
-            "worker2": start(["worker"], {**common, "METRICS_PORT": str(metrics_port)}, logs["worker2"]),
+            "bot1": start_main([], {**os.environ, **common, "WEBHOOK_PORT": str(bot_ports[0])}, logs["bot1"]),
+            "bot2": start_main([], {**os.environ, **common, "WEBHOOK_PORT": str(bot_ports[1])}, logs["bot2"]),
+            "worker1": start_main(["worker"], {**os.environ, **common}, logs["worker1"]),
+            "worker2": start_main(["worker"], {**os.environ, **common, "METRICS_PORT": str(metrics_port)},
+                                  logs["worker2"]),
         }
         try:
             await eventually(lambda: all("webhook" in logs[b].read_text() for b in ("bot1", "bot2"))

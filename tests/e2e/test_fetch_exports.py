@@ -18,7 +18,7 @@ import pytest
 from pipeline.fetch_state import STATE_FILE
 from tests.fakes import media
 from tests.fakes.world import TikTokWorld
-from tests.harness import eventually
+from tests.harness import eventually, start_main
 
 ROOT = Path(__file__).resolve().parents[2]
 V1, V2, V3, GONE = "7312345678901230001", "7312345678901230002", "7312345678901230003", "7312345678901230009"
@@ -36,10 +36,7 @@ def fetch(world: TikTokWorld, *args: str) -> subprocess.CompletedProcess:
 
 
 def start_fetch(world: TikTokWorld, *args: str, log: Path) -> subprocess.Popen:
-    with log.open("w") as output:
-        return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "fetch", *args],
-                                env={**os.environ, **world.env()}, stdout=output, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+    return start_main(["fetch", *args], {**os.environ, **world.env()}, log)
 
 
 def finished(out: Path) -> list[dict]:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +15,8 @@ from tests.fakes import media
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.tiktok import Music as FakeMusic
 from tests.fakes.world import TikTokWorld
-from tests.harness import STORAGE, eventually, free_port
+from tests.harness import STORAGE, eventually, free_port, start_main, stop_main
 
-ROOT = Path(__file__).resolve().parents[2]
 USER, OTHER, THIRD = 7101, 7102, 7103
 VIDEO_ID, SLIDES_ID, GONE_ID = "7312345678907770001", "7312345678907770002", "7312345678907770003"
 
@@ -33,14 +29,11 @@ def bot_process(telegram: FakeTelegram, world: TikTokWorld, tmp_path: Path, **en
     environment = {**os.environ, **world.env(), "BOT_TOKEN": telegram.token, "TG_SERVER": telegram.base_url,
                    "DB_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}", "STORAGE_CHANNEL_ID": str(STORAGE),
                    "LOG_LEVEL": "INFO", **env}
-    with log.open("w") as output:
-        process = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=tmp_path, env=environment,
-                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    process = start_main([], environment, log)
     try:
         yield log
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        code = process.wait(timeout=30)
+        code = stop_main(process)
     text = log.read_text()
     assert code == 0, text
     assert "Traceback" not in text, text

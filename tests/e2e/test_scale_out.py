@@ -15,11 +15,11 @@ import pytest
 from redis.asyncio import Redis
 
 from media_types.jobs import STREAM, WORKERS
-from tests.e2e.scaled import CHATS, ITEMS, PROXY_PASSWORD, SECRET, TOKEN, ports_of, scaled_out, start
+from tests.e2e.scaled import CHATS, ITEMS, PROXY_PASSWORD, SECRET, TOKEN, ports_of, scaled_out
 from tests.fakes import media
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.world import TikTokWorld
-from tests.harness import eventually
+from tests.harness import eventually, start_main
 
 
 @pytest.mark.parametrize("in_doubt", [False, True], ids=["send-unread", "send-handled"])
@@ -96,11 +96,11 @@ async def test_a_worker_stopped_mid_delivery_puts_the_job_back_for_the_next_one(
     with TikTokWorld() as world, FakeTelegram(token=TOKEN) as telegram:
         video = world.tiktok.add_video("7400000000000000999")
         world.tiktok.fail_next("/video/tos/", status=None, delay=5)  # the CDN is slow to answer
-        env = {**world.env(), "BOT_TOKEN": TOKEN, "TG_SERVER": telegram.base_url, "DB_URL": postgres_url,
+        env = {**os.environ, **world.env(), "BOT_TOKEN": TOKEN, "TG_SERVER": telegram.base_url, "DB_URL": postgres_url,
                "REDIS_URL": redis_url, "LOG_LEVEL": "INFO", "SHUTDOWN_GRACE_SECONDS": "0.5"}
         logs = {name: tmp_path / f"{name}.log" for name in ("bot", "first", "second")}
-        bot = start([], env, logs["bot"])
-        first = start(["worker"], env, logs["first"])
+        bot = start_main([], env, logs["bot"])
+        first = start_main(["worker"], env, logs["first"])
         second = None
         try:
             await telegram.await_polling(timeout=90)
@@ -110,7 +110,7 @@ async def test_a_worker_stopped_mid_delivery_puts_the_job_back_for_the_next_one(
             os.killpg(first.pid, signal.SIGTERM)
             assert first.wait(timeout=30) == 0
             assert telegram.calls_to("sendVideo") == []
-            second = start(["worker"], env, logs["second"])
+            second = start_main(["worker"], env, logs["second"])
             [sent] = await telegram.await_for("sendVideo", timeout=90)
         finally:
             for process in (bot, first, second):
@@ -134,11 +134,11 @@ async def test_a_job_longer_than_the_redelivery_time_stays_with_its_live_worker(
     with TikTokWorld() as world, FakeTelegram(token=TOKEN) as telegram:
         video = world.tiktok.add_video("7400000000000000998")
         world.tiktok.fail_next("/video/tos/", status=None, delay=6)  # three times WORKER_REDELIVERY_SECONDS
-        env = {**world.env(), "BOT_TOKEN": TOKEN, "TG_SERVER": telegram.base_url, "DB_URL": postgres_url,
+        env = {**os.environ, **world.env(), "BOT_TOKEN": TOKEN, "TG_SERVER": telegram.base_url, "DB_URL": postgres_url,
                "REDIS_URL": redis_url, "LOG_LEVEL": "INFO", "WORKER_REDELIVERY_SECONDS": "2"}
         logs = {name: tmp_path / f"{name}.log" for name in ("bot", "first", "second")}
-        processes = [start([], env, logs["bot"]), start(["worker"], env, logs["first"]),
-                     start(["worker"], env, logs["second"])]
+        processes = [start_main([], env, logs["bot"]), start_main(["worker"], env, logs["first"]),
+                     start_main(["worker"], env, logs["second"])]
         try:
             await telegram.await_polling(timeout=90)
             await eventually(lambda: all("taking delivery jobs" in logs[w].read_text() for w in ("first", "second")),

@@ -261,6 +261,8 @@ def test_thumbnail_of_a_portrait_cover(tmp_path: Path) -> None:
     thumbnail = _thumbnail_image(make_thumbnail(source))
 
     assert thumbnail.size == (180, 320)
+    # The picture itself survives the decoder's downscaling: red left half, blue right half.
+    assert _close(thumbnail.getpixel((45, 160)), (255, 0, 0)) and _close(thumbnail.getpixel((135, 160)), (0, 0, 255))
 
 
 def test_thumbnail_of_noise_still_fits_200_kb(tmp_path: Path) -> None:
@@ -273,7 +275,10 @@ def test_thumbnail_of_noise_still_fits_200_kb(tmp_path: Path) -> None:
 
 def test_thumbnail_is_upright_and_flattened(tmp_path: Path) -> None:
     rotated = _save(_halves(400, 200), tmp_path / "rotated.jpg", exif=_rotated_exif())
-    assert _thumbnail_image(make_thumbnail(rotated)).size == (160, 320)
+    upright = _thumbnail_image(make_thumbnail(rotated))
+    assert upright.size == (160, 320)
+    # Turned a quarter clockwise: the red left half is now on top, the blue one below.
+    assert _close(upright.getpixel((80, 60)), (255, 0, 0)) and _close(upright.getpixel((80, 260)), (0, 0, 255))
 
     clear = _save(Image.new("RGBA", (100, 100), (0, 0, 0, 0)), tmp_path / "clear.png")
     thumbnail = _thumbnail_image(make_thumbnail(clear))
