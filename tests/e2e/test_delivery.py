@@ -180,7 +180,9 @@ async def test_groups_get_the_first_ten_images_with_a_note(telegram, world, tmp_
     post, images = slideshow_of(world, 12)
     async with bot_in_world(telegram, world, tmp_path):
         telegram.group_message(GROUP, USER, post.url)
-        [album] = await telegram.await_for("sendMediaGroup", timeout=30)
+        # The group's one album (the two pictures it is not shown go to the storage channel in an album too).
+        [album] = await telegram.await_for("sendMediaGroup", timeout=30,
+                                           predicate=lambda call: call.params["chat_id"] == GROUP)
         await telegram.await_for("sendMessage", timeout=10)  # the sound button
     assert album_uploads(album) == images[:10]
     assert "Showing 10 of 12 images" in album.params["media"][0]["caption"]
