@@ -12,6 +12,7 @@ from handlers.dispatcher import create_dispatcher
 from handlers.factory import open_services, wait_for_telegram
 from handlers.runners.health import serve_metrics
 from handlers.runners.polling import poll
+from handlers.runners.stacks import dump_on_signal
 from handlers.runners.webhook import serve_webhook
 from media_types.broadcast import Broadcaster
 
@@ -24,6 +25,8 @@ async def run_bot(settings: Settings, *, handle_signals: bool = True) -> None:
     finished, then closes every session and pool."""
     metrics: web.AppRunner | None = None
     async with open_services(settings) as services:
+        if handle_signals:
+            dump_on_signal()
         if services.tasks.durable:
             log.info("deliveries go to the workers (python main.py worker) through Redis")
         else:

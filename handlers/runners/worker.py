@@ -11,6 +11,7 @@ from taskiq.receiver import Receiver
 from data import Settings
 from handlers.factory import open_services, wait_for_telegram
 from handlers.runners.health import serve_metrics
+from handlers.runners.stacks import dump_on_signal
 
 log = logging.getLogger("bot")
 JOBS_PER_SLOT = 3
@@ -39,6 +40,7 @@ async def run_worker(settings: Settings, *, handle_signals: bool = True) -> None
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+            dump_on_signal()
         log.info("worker taking delivery jobs (up to %d at once)", settings.max_concurrent_deliveries)
         try:
             await asyncio.wait([listening, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)

@@ -5,6 +5,7 @@ its CDN slowed down (so work is in flight when a fault strikes) and the load of 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -48,6 +49,11 @@ def replies(telegram: FakeTelegram) -> dict[tuple[int, int], int]:
     return counts
 
 
+def _replying_to(params: dict[str, Any]) -> str:
+    reply = params.get("reply_parameters")
+    return f" (reply to {reply['message_id']})" if isinstance(reply, dict) else ""
+
+
 @dataclass
 class ScaledOut:
     world: TikTokWorld
@@ -80,11 +86,20 @@ class ScaledOut:
         try:
             await eventually(lambda: set(self.replies()) >= self.asked(), timeout, "every request delivered")
         except AssertionError:
+            await self.dump_tasks()
             raise AssertionError(f"not delivered within {timeout} s:\n{self.trace_of_missing()}") from None
+
+    async def dump_tasks(self) -> None:
+        """Every live process logs what each of its tasks waits on (handlers.runners.stacks)."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGUSR1)
+        await asyncio.sleep(1)
 
     def trace_of_missing(self) -> str:
         """For each request without its video: what its chat got from the bot and every log line of its
-        update, so a failure explains itself."""
+        update or its chat (the requests before it there), then what every task was waiting on, so a failure
+        explains itself."""
         delivered, outputs = self.replies(), self.outputs()
         lines: list[str] = []
         for request in self.requests:
@@ -92,10 +107,12 @@ class ScaledOut:
             if (chat, request["message"]["message_id"]) in delivered:
                 continue
             lines.append(f"update {update}, chat {chat}:")
-            lines += [f"  telegram: {call.method} -> {call.error or 'ok'}" for call in self.telegram.calls
-                      if call.params.get("chat_id") == chat and not call.method.startswith("sendVideo")]
+            lines += [f"  telegram: {call.method}{_replying_to(call.params)} -> {call.error or 'ok'}"
+                      for call in self.telegram.calls if call.params.get("chat_id") == chat]
             lines += [f"  {name}: {line}" for name, output in outputs.items() for line in output.splitlines()
-                      if re.search(rf"\bupdate[= ]{update}\b|request=u{update}-", line)]
+                      if re.search(rf"\bupdate[= ]{update}\b|request=u{update}-|chat={chat}\b", line)]
+        lines += [f"  {name}: {line}" for name, output in outputs.items() for line in output.splitlines()
+                  if "bot.stacks" in line]
         return "\n".join(lines)
 
     def assert_each_delivered_once(self, *, but_in_doubt: bool = False) -> None:

@@ -151,3 +151,32 @@ async def test_sigterm_lets_a_delivery_in_flight_finish(telegram, tmp_path) -> N
     [sent] = telegram.calls_to("sendVideo")
     assert sent.ok and sent.upload("video").data == media.sample("h264.mp4")
     assert process.returncode == 0, output
+
+
+async def test_sigusr1_logs_where_every_task_waits_and_for_which_request(telegram, tmp_path) -> None:
+    """An operator's look into a delivery that seems stuck: `kill -USR1` logs each task's await chain, down to
+    the innermost coroutine, with the request it works for; the bot goes on undisturbed."""
+    from tests.fakes import media
+    from tests.fakes.world import TikTokWorld
+
+    with TikTokWorld() as world:
+        video = world.tiktok.add_video("7312345678901234567")
+        world.tiktok.fail_next("/video/tos/", status=None, delay=3)  # the CDN is slow to answer
+        process = start_bot(telegram, tmp_path, env=world.env())
+        try:
+            await telegram.await_polling(timeout=60)
+            telegram.private_message(USER, video.url)
+            await eventually(world.tiktok.cdn_hits, 60, "the download to start")
+            process.send_signal(signal.SIGUSR1)  # while the video is downloading
+            [sent] = await telegram.await_for("sendVideo", timeout=60)
+        finally:
+            code, output, _ = stop(process)
+    assert sent.ok and sent.upload("video").data == media.sample("h264.mp4")
+    assert code == 0 and "Traceback" not in output, output
+    [count] = re.findall(r"bot\.stacks: (\d+) tasks at this moment:", output)
+    tasks = re.findall(r"bot\.stacks: task (\S+)( request=\S+)?: (.*)", output)
+    assert len(tasks) == int(count) > 1, output
+    # The delivery's task, with its request, waits deep in the work (not just "in the Deliverer").
+    [(_, request, chain)] = [task for task in tasks if "deliver (delivery.py" in task[2]]
+    assert re.fullmatch(r" request=u\d+-\d+", request), request
+    assert len(chain.split(" > ")) >= 8 and chain.index("deliver (delivery.py") < chain.index("run (flight.py"), chain
