@@ -49,12 +49,18 @@ class Outage(BackgroundServer):
             writer.transport.abort()
 
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)  # at once: a cut while the way upstream opens must close this one too
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(*self._target)
         except OSError:
+            self._writers.discard(writer)
             writer.transport.abort()
             return
-        self._writers |= {writer, upstream_writer}
+        if writer.transport.is_closing():  # the cut came meanwhile
+            self._writers.discard(writer)
+            upstream_writer.transport.abort()
+            return
+        self._writers.add(upstream_writer)
         try:
             await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
         finally:
