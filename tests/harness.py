@@ -56,6 +56,12 @@ def stop_main(process: subprocess.Popen, timeout: float = 30) -> int:
     """SIGTERM to its process group, a SIGKILL if it is still there after `timeout`; its exit code."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
+    return exit_code(process, timeout)
+
+
+def exit_code(process: subprocess.Popen, timeout: float) -> int:
+    """Once it has stopped; SIGKILL to its process group (and TimeoutExpired) if it is still there after
+    `timeout`, so that nothing of it outlives the test."""
     try:
         return process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:

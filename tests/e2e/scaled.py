@@ -24,7 +24,7 @@ from tests.fakes.outage import Outage
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.tiktok import Post
 from tests.fakes.world import ProxyConfig, TikTokWorld
-from tests.harness import eventually, free_port, start_main
+from tests.harness import eventually, exit_code, free_port, start_main
 
 TOKEN = "4321:scale-out-process-token"
 SECRET = "balanced-hook-secret"
@@ -185,7 +185,10 @@ async def scaled_out(tmp_path: Path, redis_url: str, postgres_url: str, *, cutta
                              90, "every process to start")
             yield where
         finally:
+            await where.dump_tasks()  # in the logs: what was still running at the end, if anything
             for process in where.processes.values():
                 if process.poll() is None:
                     os.killpg(process.pid, signal.SIGTERM)
-            where.codes = {name: process.wait(timeout=60) for name, process in where.processes.items()}
+            # One still there after a minute is killed: nothing of this set may take jobs from the next test's
+            # queue (the same Redis database).
+            where.codes = {name: exit_code(process, 60) for name, process in where.processes.items()}
