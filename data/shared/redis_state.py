@@ -20,6 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from data.background import let_go
 from data.config import ConfigError
 from data.keys import Key
 from data.shared.base import PREFIX, SharedState
@@ -149,7 +150,10 @@ class RedisState(SharedState):
 
     @contextlib.asynccontextmanager
     async def lease(self, key: Key) -> AsyncIterator[bool]:
-        """redis-py's Lock: a token of our own, extended and released only while it is still ours."""
+        """redis-py's Lock: a token of our own, extended and released only while it is still ours. The renewal
+        ends with the block and is not waited for (data.background): when the holder awaited it, a renewal whose
+        cancellation got lost in the Redis client went on renewing, and the holder, its delivery and every
+        request waiting for the lease hung (the scaled-out Bot API outage test, one run in ten)."""
         lock = self._redis.lock(PREFIX + key.name, timeout=self.lease_ttl, blocking=False, thread_local=False)
         if not await lock.acquire():
             yield False
@@ -157,12 +161,12 @@ class RedisState(SharedState):
         holder = asyncio.current_task()
         if holder is None:
             raise RuntimeError("a lease is held by a task")
-        renewing = asyncio.create_task(self._keep(lock, key.name, holder))
+        stop = asyncio.Event()
+        renewing = asyncio.create_task(self._keep(lock, key.name, holder, stop))
         try:
             yield True
         finally:
-            renewing.cancel()
-            await asyncio.gather(renewing, return_exceptions=True)  # its own end, not the holder's
+            let_go(renewing, stop)
             try:
                 await asyncio.shield(lock.release())
             except LockError:  # already lapsed: nothing of ours to remove
@@ -170,15 +174,19 @@ class RedisState(SharedState):
             except RedisError as exc:  # it lapses by itself within its ttl
                 log.warning("could not release the lease on %s: %s", key.name, exc)
 
-    async def _keep(self, lock: Lock, key: str, holder: asyncio.Task[Any]) -> None:
+    async def _keep(self, lock: Lock, key: str, holder: asyncio.Task[Any], stop: asyncio.Event) -> None:
         """Renew the lease; if it lapsed (a stall longer than its ttl) take it again, and if somebody else
         took it meanwhile, stop the holder's work: two processes must not do the same job."""
         while True:
             await asyncio.sleep(self.lease_ttl / 3)
+            if stop.is_set():
+                return
             try:
                 try:
                     await lock.reacquire()
                 except LockNotOwnedError:
+                    if stop.is_set():  # released meanwhile: not ours to take again
+                        return
                     if not await lock.acquire():
                         log.error("lost the lease on %s to another process; stopping this work", key)  # noqa: TRY400
                         holder.cancel()

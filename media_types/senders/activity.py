@@ -15,6 +15,8 @@ from aiogram import Bot
 from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramAPIError
 
+from data.background import let_go
+
 log = logging.getLogger(__name__)
 
 RENEW_EVERY = 5.0  # Telegram shows a status for 5 s or until the next message
@@ -22,11 +24,8 @@ RENEW_EVERY = 5.0  # Telegram shows a status for 5 s or until the next message
 
 @contextlib.asynccontextmanager
 async def chat_action(bot: Bot, chat_id: int, action: ChatAction = ChatAction.UPLOAD_DOCUMENT) -> AsyncIterator[None]:
-    """Show `action` in the chat for as long as the block runs; never fails the block, never delays its end.
-
-    The loop is told to stop and cancelled, and nobody waits for it: a status call in flight ends by itself.
-    A cancellation lost on its way (a timeout racing it inside an HTTP client turns it into a timeout error,
-    which the loop would shrug off) cannot keep it going: it looks at the stop flag on every turn."""
+    """Show `action` in the chat for as long as the block runs; never fails the block, never delays its end
+    (data.background: a status call in flight ends by itself)."""
     stop = asyncio.Event()
 
     async def renew() -> None:
@@ -44,12 +43,4 @@ async def chat_action(bot: Bot, chat_id: int, action: ChatAction = ChatAction.UP
     try:
         yield
     finally:
-        stop.set()
-        task.cancel()
-        task.add_done_callback(_collect)
-
-
-def _collect(task: asyncio.Task[None]) -> None:
-    """The loop's end, read so that nothing is reported as never retrieved."""
-    if not task.cancelled():
-        task.exception()
+        let_go(task, stop)

@@ -104,6 +104,42 @@ async def test_work_whose_lease_another_process_took_is_stopped(redis_state: Red
         await other.close()
 
 
+async def test_a_renewal_whose_cancellation_the_redis_client_loses_holds_nothing_up(
+        redis_state: RedisState, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CI failure of the Bot API outage test: the renewal was cancelled as the block ended, inside the Redis
+    client, which lost the cancellation; the holder waited for the renewal, which went on renewing for ever.
+    Here the client loses it on purpose: the block still ends at once, the lease is free at once and stays
+    free (the renewal stops at its next turn instead of taking it again)."""
+    from redis.asyncio.lock import Lock
+
+    state = redis_state
+    state.lease_ttl = 0.3
+    renewing = asyncio.Event()
+    real_reacquire = Lock.reacquire
+
+    async def losing_reacquire(lock: Lock) -> bool:
+        renewing.set()
+        try:
+            await asyncio.sleep(0.05)
+        except asyncio.CancelledError:  # what the client did: the cancellation ends here
+            pass
+        return await real_reacquire(lock)
+
+    monkeypatch.setattr(Lock, "reacquire", losing_reacquire)
+    other = RedisState(redis_url)
+    try:
+        async with asyncio.timeout(2):
+            async with state.lease(Key("job:d")) as mine:
+                assert mine
+                await renewing.wait()  # the block ends while a renewal is in the client
+        assert await other.get(Key("job:d")) is None
+        await asyncio.sleep(3 * state.lease_ttl)  # a few of the renewal's turns
+        assert await other.get(Key("job:d")) is None
+        assert [task for task in asyncio.all_tasks() if "_keep" in repr(task.get_coro())] == []
+    finally:
+        await other.close()
+
+
 async def test_processes_sharing_redis_keep_to_thirty_messages_a_second_together(redis_url: str) -> None:
     """Two bot processes' limiters (one Redis between them) sending 75 messages to 75 chats at once."""
     from aiogram.methods import SendMessage
