@@ -153,7 +153,7 @@ class RedisState(SharedState):
         """redis-py's Lock: a token of our own, extended and released only while it is still ours. The renewal
         ends with the block and is not waited for (data.background): when the holder awaited it, a renewal whose
         cancellation got lost in the Redis client went on renewing, and the holder, its delivery and every
-        request waiting for the lease hung (the scaled-out Bot API outage test, one run in ten)."""
+        request waiting for the lease hung (the scaled-out Bot API outage test, two runs in about 25)."""
         lock = self._redis.lock(PREFIX + key.name, timeout=self.lease_ttl, blocking=False, thread_local=False)
         if not await lock.acquire():
             yield False
