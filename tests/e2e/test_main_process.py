@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -131,23 +133,32 @@ async def test_bot_process_delivers_a_video_and_a_slideshow_from_the_offline_tik
     assert re.search(rf"\[update=\d+ chat={USER} request=u\d+-\d+ item=7312345678901234567\]", output), output
 
 
-async def test_sigterm_lets_a_delivery_in_flight_finish(telegram, tmp_path) -> None:
-    from tests.fakes import media
+@contextlib.asynccontextmanager
+async def delivery_under_way(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[subprocess.Popen]:
+    """The bot process with a video's download under way (the CDN holds its answer for 3 s); killed at the end
+    if the test has not stopped it."""
     from tests.fakes.world import TikTokWorld
 
     with TikTokWorld() as world:
         video = world.tiktok.add_video("7312345678901234567")
-        world.tiktok.fail_next("/video/tos/", status=None, delay=3)  # the CDN is slow to answer
+        world.tiktok.fail_next("/video/tos/", status=None, delay=3)
         process = start_bot(telegram, tmp_path, env=world.env())
         try:
             await telegram.await_polling(timeout=60)
             telegram.private_message(USER, video.url)
             await eventually(world.tiktok.cdn_hits, 60, "the download to start")
-            process.send_signal(signal.SIGTERM)  # while the video is downloading
-            output = output_of(process, 60)
+            yield process
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+async def test_sigterm_lets_a_delivery_in_flight_finish(telegram, tmp_path) -> None:
+    from tests.fakes import media
+
+    async with delivery_under_way(telegram, tmp_path) as process:
+        process.send_signal(signal.SIGTERM)
+        output = output_of(process, 60)
     [sent] = telegram.calls_to("sendVideo")
     assert sent.ok and sent.upload("video").data == media.sample("h264.mp4")
     assert process.returncode == 0, output
@@ -157,20 +168,11 @@ async def test_sigusr1_logs_where_every_task_waits_and_for_which_request(telegra
     """An operator's look into a delivery that seems stuck: `kill -USR1` logs each task's await chain, down to
     the innermost coroutine, with the request it works for; the bot goes on undisturbed."""
     from tests.fakes import media
-    from tests.fakes.world import TikTokWorld
 
-    with TikTokWorld() as world:
-        video = world.tiktok.add_video("7312345678901234567")
-        world.tiktok.fail_next("/video/tos/", status=None, delay=3)  # the CDN is slow to answer
-        process = start_bot(telegram, tmp_path, env=world.env())
-        try:
-            await telegram.await_polling(timeout=60)
-            telegram.private_message(USER, video.url)
-            await eventually(world.tiktok.cdn_hits, 60, "the download to start")
-            process.send_signal(signal.SIGUSR1)  # while the video is downloading
-            [sent] = await telegram.await_for("sendVideo", timeout=60)
-        finally:
-            code, output, _ = stop(process)
+    async with delivery_under_way(telegram, tmp_path) as process:
+        process.send_signal(signal.SIGUSR1)
+        [sent] = await telegram.await_for("sendVideo", timeout=60)
+        code, output, _ = stop(process)
     assert sent.ok and sent.upload("video").data == media.sample("h264.mp4")
     assert code == 0 and "Traceback" not in output, output
     [count] = re.findall(r"bot\.stacks: (\d+) tasks at this moment:", output)
