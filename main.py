@@ -2,28 +2,17 @@
 REDIS_URL); `python main.py fetch URL...` downloads without Telegram.
 
 Only the standard library is imported at the top: the image worker processes start by re-running this
-module (multiprocessing "spawn"), and must not pay for loading the settings, database and bot layers.
-
-Every command runs on uvloop, the event loop in C that aiohttp and asyncpg are tuned for: about a tenth less
-CPU per delivery than asyncio's own loop (benchmarks/README.md)."""
+module (multiprocessing "spawn"), and must not pay for loading the settings, database and bot layers."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Coroutine
-from typing import Any, TypeVar
 
 log = logging.getLogger("bot")
-T = TypeVar("T")
-
-
-def _run(main: Coroutine[Any, Any, T]) -> T:
-    import uvloop
-
-    return uvloop.run(main)
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -66,10 +55,10 @@ def run_service(command: str | None) -> None:
         raise ConfigError("REDIS_URL: is required by `main.py worker` (workers take their jobs from Redis)")
     # Bad configuration, an unreachable database or Redis included, is reported before aiogram is
     # imported: that import alone takes seconds.
-    _run(check_stores(settings.db_url, settings.redis_url))
+    asyncio.run(check_stores(settings.db_url, settings.redis_url))
     from handlers.runners import run_bot, run_worker
 
-    _run((run_worker if command == "worker" else run_bot)(settings))
+    asyncio.run((run_worker if command == "worker" else run_bot)(settings))
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -92,7 +81,7 @@ def run_fetch(args: argparse.Namespace) -> int:
         finally:
             encoding.close()
 
-    return _run(fetch_all())
+    return asyncio.run(fetch_all())
 
 
 def main(argv: list[str] | None = None) -> int:
